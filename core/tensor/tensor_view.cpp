@@ -1,0 +1,91 @@
+#include "tensor/tensor_view.h"
+
+#include <cassert>
+#include <cstring>
+
+namespace qs {
+
+int64_t TensorView::numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+}
+
+int64_t TensorView::cols() const { return shape.empty() ? 1 : shape.back(); }
+
+int64_t TensorView::rows() const {
+    const int64_t c = cols();
+    return c == 0 ? 0 : numel() / c;
+}
+
+namespace {
+template <typename T>
+T load(const std::byte* p) {
+    T v;
+    std::memcpy(&v, p, sizeof(T));
+    return v;
+}
+
+// GGUF Q8_0: per block of 32, an f16 scale d then 32 int8 q; x = d * q.
+void decodeQ8_0(const std::byte* blocks, int64_t nblocks, float* out) {
+    for (int64_t b = 0; b < nblocks; ++b) {
+        const std::byte* blk = blocks + b * 34;
+        const float d = f16ToFloat(load<uint16_t>(blk));
+        const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
+        for (int i = 0; i < 32; ++i) out[b * 32 + i] = d * float(q[i]);
+    }
+}
+
+// GGUF Q4_0: f16 scale d then 16 bytes; element i < 16 is the low nibble of
+// byte i, element i + 16 the high nibble; x = d * (nibble - 8).
+void decodeQ4_0(const std::byte* blocks, int64_t nblocks, float* out) {
+    for (int64_t b = 0; b < nblocks; ++b) {
+        const std::byte* blk = blocks + b * 18;
+        const float d = f16ToFloat(load<uint16_t>(blk));
+        const auto* q = reinterpret_cast<const uint8_t*>(blk + 2);
+        for (int i = 0; i < 16; ++i) {
+            out[b * 32 + i] = d * float(int(q[i] & 0x0f) - 8);
+            out[b * 32 + i + 16] = d * float(int(q[i] >> 4) - 8);
+        }
+    }
+}
+}  // namespace
+
+void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out) {
+    const std::byte* p = t.data;
+    switch (t.dtype) {
+    case DType::F32:
+        std::memcpy(out, p + first * 4, size_t(count) * 4);
+        return;
+    case DType::F16:
+        for (int64_t i = 0; i < count; ++i) out[i] = f16ToFloat(load<uint16_t>(p + (first + i) * 2));
+        return;
+    case DType::BF16:
+        for (int64_t i = 0; i < count; ++i) out[i] = bf16ToFloat(load<uint16_t>(p + (first + i) * 2));
+        return;
+    case DType::F8E4M3:
+        for (int64_t i = 0; i < count; ++i) out[i] = f8e4m3ToFloat(uint8_t(p[first + i]));
+        return;
+    case DType::I8:
+        if (t.scales) {
+            for (int64_t i = 0; i < count; ++i)
+                out[i] = float(int8_t(p[first + i])) * load<float>(t.scales + (first + i) / t.groupSize * 4);
+            return;
+        }
+        for (int64_t i = 0; i < count; ++i) out[i] = float(int8_t(p[first + i]));
+        return;
+    case DType::I32:
+        for (int64_t i = 0; i < count; ++i) out[i] = float(load<int32_t>(p + (first + i) * 4));
+        return;
+    case DType::Q8_0:
+        assert(first % 32 == 0 && count % 32 == 0);
+        decodeQ8_0(p + first / 32 * 34, count / 32, out);
+        return;
+    case DType::Q4_0:
+        assert(first % 32 == 0 && count % 32 == 0);
+        decodeQ4_0(p + first / 32 * 18, count / 32, out);
+        return;
+    }
+}
+
+}  // namespace qs
