@@ -1,0 +1,60 @@
+// Perplexity the way the quantization papers compute it (GPTQ, Frantar et al.
+// 2022, datautils/llama_eval; LLaMA3-Quantization): the text tokenized once,
+// cut into non-overlapping windows, every token after the first of each
+// window scored given the tokens before it in that window, and
+// ppl = exp(mean negative log-likelihood over the scored tokens).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "jobs/job_control.h"
+#include "model/llama_model.h"
+#include "model/token_batch.h"
+
+namespace qs {
+
+class Tokenizer;
+
+struct PerplexityOptions {
+    int64_t ctx = 0;         // window length in tokens; 0: defaultContext(config)
+    int64_t maxWindows = 0;  // 0: every full window
+    // Prepend BOS to the tokenized text (HF tokenizers do by default, so GPTQ's
+    // first window starts with it); off, as in qs-tiny-llama's README.
+    bool addBos = false;
+    // Windows are pushed through the model in passes whose float32 hidden
+    // states fit in this many bytes (each pass reads every block once).
+    int64_t maxHiddenBytes = int64_t(8) << 30;
+    // Substitutes block weights before use (a quantization plan), may be empty.
+    std::function<void(DecoderBlockWeights&)> adjustBlock;
+};
+
+struct PerplexityResult {
+    int64_t ctx = 0;
+    int64_t windows = 0;
+    int64_t tokens = 0;      // scored tokens: windows x (ctx - 1)
+    double nll = 0.0;        // mean negative log-likelihood, nats per token
+    double nllStderr = 0.0;  // standard error of that mean, tokens taken as independent
+    double ppl = 0.0;        // exp(nll)
+    double pplStderr = 0.0;  // ppl * nllStderr (delta method)
+};
+
+// Scores every token after the first of each sequence of `windows`.
+PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
+                                    const JobControl* job = nullptr);
+
+// Tokenizes `text` once and evaluates its windows; `source` names the text in
+// errors (empty text, fewer tokens than one window). A tokenizer whose
+// vocabulary is not the model's is a FormatError.
+PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& tokenizer, std::string_view text,
+                                  const std::string& source, const PerplexityOptions& options,
+                                  const JobControl* job = nullptr);
+
+// {"ppl", "nll", "tokens", "windows", "stderr" (of ppl), "nll_stderr", "ctx"}.
+nlohmann::json perplexityJson(const PerplexityResult& r);
+
+}  // namespace qs
