@@ -1,0 +1,138 @@
+// quantscope-cli bench: throughput of core operations as a ratio to a bound
+// measured in the same run (ARCHITECTURE.md, kernels/). One function per
+// benchmark; runBench dispatches on the first positional.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_commands.h"
+#include "cpu/memory_read.h"
+#include "eval/eval_benchmark.h"
+#include "stats/tensor_stats.h"
+#include "tensor/dtype.h"
+
+namespace qs::cli {
+
+namespace {
+
+// Best (shortest) wall time of `repeats` runs of fn, in seconds.
+template <typename Fn>
+double bestSeconds(int repeats, Fn&& fn) {
+    double best = 1e300;
+    for (int i = 0; i < repeats; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return best;
+}
+
+// Weight-like BF16 values without a file: a sum of four uniform bytes
+// (Irwin-Hall, close to a Gaussian) scaled to std 0.02, with every 4099th
+// element 20x larger for a heavy tail. xorshift64 keeps it fast and repeatable.
+std::vector<uint16_t> weightLikeBf16(int64_t n) {
+    std::vector<uint16_t> out(static_cast<size_t>(n));
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    // Four bytes of 0..255 summed: mean 510, std sqrt(4 * (256^2 - 1) / 12) = 147.8.
+    constexpr float kScale = 0.02f / 147.8f;
+    for (int64_t i = 0; i < n; ++i) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        const int bytes = int(state & 0xff) + int((state >> 8) & 0xff) + int((state >> 16) & 0xff) + int((state >> 24) & 0xff);
+        const float tail = i % 4099 == 0 ? 20.0f : 1.0f;
+        out[size_t(i)] = floatToBf16(float(bytes - 510) * kScale * tail);
+    }
+    return out;
+}
+
+int benchStats(Args& args) {
+    const bool json = args.flag("--json");
+    const int64_t rows = args.intOption("--rows", 8192);
+    const int64_t cols = args.intOption("--cols", 28672);
+    const int threads = int(args.intOption("--threads", 2));
+    const int repeats = int(args.intOption("--repeat", 3));
+    args.finish();
+    if (rows < 1 || cols < 1 || rows > (int64_t(1) << 33) / cols) throw UsageError("--rows x --cols must be 1..2^33 elements");
+    if (threads < 1 || threads > 1024) throw UsageError("--threads must be in 1..1024");
+    if (repeats < 1) throw UsageError("--repeat must be at least 1");
+
+    const std::vector<uint16_t> buffer = weightLikeBf16(rows * cols);
+    TensorView t;
+    t.name = "bench.bf16";
+    t.dtype = DType::BF16;
+    t.shape = {rows, cols};
+    t.data = reinterpret_cast<const std::byte*>(buffer.data());
+    t.nbytes = rows * cols * int64_t(sizeof(uint16_t));
+    StatsOptions opts;
+    opts.threads = threads;
+
+    uint64_t checksum = 0;
+    const double readSec = bestSeconds(repeats, [&] { checksum += sumWords(t.data, t.nbytes, threads); });
+    TensorStats stats;
+    const double statsSec = bestSeconds(repeats, [&] { stats = computeTensorStats(t, opts); });
+    const double readBps = double(t.nbytes) / readSec;
+    const double statsBps = double(t.nbytes) / statsSec;
+    const double ratio = statsBps / readBps;
+
+    if (json) {
+        nlohmann::json out = {{"benchmark", "stats"},
+                              {"rows", rows},
+                              {"cols", cols},
+                              {"dtype", "BF16"},
+                              {"bytes", t.nbytes},
+                              {"threads", threads},
+                              {"repeats", repeats},
+                              {"read_seconds", readSec},
+                              {"stats_seconds", statsSec},
+                              {"read_bytes_per_second", readBps},
+                              {"stats_bytes_per_second", statsBps},
+                              {"ratio_stats_to_read", ratio},
+                              {"std", stats.std},
+                              {"kurtosis", stats.kurtosis},
+                              {"checksum", checksum}};
+        std::printf("%s\n", out.dump(2).c_str());
+    } else {
+        std::printf("bench stats: %lld x %lld BF16 (%.1f MiB), %d threads, best of %d\n", (long long)rows, (long long)cols,
+                    double(t.nbytes) / (1 << 20), threads, repeats);
+        std::printf("  plain read   %8.3f s  %8.2f GB/s\n", readSec, readBps / 1e9);
+        std::printf("  statistics   %8.3f s  %8.2f GB/s\n", statsSec, statsBps / 1e9);
+        std::printf("  ratio stats/read %.3f   (std %.5g, kurtosis %.3f)\n", ratio, stats.std, stats.kurtosis);
+    }
+    return 0;
+}
+
+// Perplexity evaluation against the sgemm bound measured in the same run.
+int benchEval(Args& args) {
+    const bool json = args.flag("--json");
+    EvalBenchmarkOptions o;
+    o.ctx = args.intOption("--ctx", 0);
+    o.windows = args.intOption("--windows", 32);
+    o.threads = int(args.intOption("--threads", 2));
+    o.repeats = int(args.intOption("--repeat", 2));
+    o.model = args.positional("MODEL");
+    args.finish();
+    if (o.ctx < 0 || o.windows < 1) throw UsageError("--ctx must be >= 0 and --windows >= 1");
+    if (o.threads < 1 || o.threads > 1024) throw UsageError("--threads must be in 1..1024");
+    if (o.repeats < 1) throw UsageError("--repeat must be at least 1");
+    const EvalBenchmarkResult r = benchmarkEval(o);
+    if (json)
+        std::printf("%s\n", evalBenchmarkJson(r).dump(2).c_str());
+    else
+        std::printf("%s", evalBenchmarkSummary(r).c_str());
+    return 0;
+}
+
+}  // namespace
+
+int runBench(Args& args) {
+    const std::string which = args.positional("BENCHMARK (stats | eval)");
+    if (which == "stats") return benchStats(args);
+    if (which == "eval") return benchEval(args);
+    throw UsageError("unknown benchmark '" + which + "' (known: stats, eval)");
+}
+
+}  // namespace qs::cli

@@ -1,0 +1,103 @@
+// quantscope-cli eval: perplexity of a model on a text file (--text), the
+// numbers the quantization papers report, --json printing
+// {"ppl", "nll", "tokens", "windows", "stderr", ...}; or zero-shot accuracy on
+// a task file (--task, --task-type), --json printing {"acc", "acc_norm", "n", "acc_stderr", ...}.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_commands.h"
+#include "eval/perplexity.h"
+#include "eval/task_eval.h"
+#include "eval/task_readers.h"
+#include "formats/checkpoint.h"
+#include "formats/format_error.h"
+#include "tokenize/tokenizer.h"
+
+namespace qs::cli {
+
+namespace {
+
+std::string readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw FormatError(path, "cannot open the text file");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// "block 3 of 32  41%" on one terminal line; nothing when stderr is not a terminal.
+JobControl::ProgressFn terminalProgress() {
+    if (!::isatty(STDERR_FILENO)) return {};
+    return [](double fraction, const std::string& stage) {
+        std::fprintf(stderr, "\r%-24s %3d%%", stage.c_str(), int(fraction * 100.0 + 0.5));
+        if (fraction >= 1.0) std::fprintf(stderr, "\n");
+    };
+}
+
+int runTaskEval(const std::string& modelPath, const std::string& taskPath, const std::string& typeName, int limit,
+                const std::optional<std::string>& tokenizerPath, bool json) {
+    const auto type = taskTypeFromName(typeName);
+    if (!type) throw UsageError("--task-type must be one of hellaswag, arc, piqa, winogrande, boolq, lambada, mmlu, openbookqa");
+    const auto items = readTaskFile(taskPath, *type, limit);
+    const auto ckpt = openCheckpoint(modelPath);
+    const LlamaModel model(*ckpt);
+    const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
+    const JobControl job(terminalProgress());
+    const TaskScore s = evaluateTask(model, *tokenizer, items, TaskEvalOptions{}, &job);
+    if (json) {
+        std::printf("%s\n", taskScoreJson(s).dump(2).c_str());
+    } else {
+        std::printf("%s on %s (%s, %lld items)\n", ckpt->path.c_str(), taskPath.c_str(), typeName.c_str(), (long long)s.n);
+        std::printf("acc      %.4f +- %.4f\nacc_norm %.4f +- %.4f\n", s.acc, s.accStderr, s.accNorm, s.accNormStderr);
+    }
+    return 0;
+}
+}  // namespace
+
+int runEval(Args& args) {
+    const bool json = args.flag("--json");
+    const auto textPath = args.option("--text");
+    const auto taskPath = args.option("--task");
+    const auto taskType = args.option("--task-type");
+    const auto tokenizerPath = args.option("--tokenizer");
+    const long long limit = args.intOption("--limit", 0);
+    PerplexityOptions opts;
+    opts.ctx = args.intOption("--ctx", 0);
+    opts.maxWindows = args.intOption("--max-windows", 0);
+    opts.addBos = args.flag("--bos");
+    const std::string modelPath = args.positional("MODEL");
+    args.finish();
+    if (taskPath) {
+        if (!taskType) throw UsageError("--task needs --task-type");
+        if (limit < 0 || limit > 1 << 30) throw UsageError("--limit must be a non-negative count");
+        return runTaskEval(modelPath, *taskPath, *taskType, int(limit), tokenizerPath, json);
+    }
+    if (!textPath) throw UsageError("eval needs --text FILE or --task FILE --task-type T");
+    if (opts.ctx < 0 || opts.ctx == 1) throw UsageError("--ctx must be at least 2 tokens");
+    if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
+
+    const auto ckpt = openCheckpoint(modelPath);
+    const LlamaModel model(*ckpt);
+    const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
+    const std::string text = readTextFile(*textPath);
+    const JobControl job(terminalProgress());
+    const PerplexityResult r = perplexityOfText(model, *tokenizer, text, *textPath, opts, &job);
+
+    if (json) {
+        std::printf("%s\n", perplexityJson(r).dump(2).c_str());
+    } else {
+        std::printf("%s on %s\n", ckpt->path.c_str(), textPath->c_str());
+        std::printf("perplexity %.4f +- %.4f  (nll %.6f +- %.6f nats/token)\n", r.ppl, r.pplStderr, r.nll, r.nllStderr);
+        std::printf("%lld tokens scored in %lld windows of %lld\n", (long long)r.tokens, (long long)r.windows,
+                    (long long)r.ctx);
+    }
+    return 0;
+}
+
+}  // namespace qs::cli

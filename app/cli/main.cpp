@@ -1,0 +1,49 @@
+// quantscope-cli: one subcommand per capability; every one prints JSON with --json.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli_commands.h"
+
+namespace {
+void usage() {
+    std::fprintf(stderr,
+                 "usage: quantscope-cli <command> [options]\n"
+                 "commands:\n"
+                 "  inspect MODEL [--json | --csv] [--bins N] [--tensor REGEX] [--threads N]\n"
+                 "  eval MODEL --text FILE [--ctx N] [--max-windows N] [--json]\n"
+                 "  eval MODEL --task FILE --task-type T [--limit N] [--json]\n"
+                 "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
+                 "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n"
+                 "  --version\n");
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    qs::cli::Args args(argc - 2, argv + 2);
+    try {
+        if (cmd == "--version" || cmd == "version") {
+            std::printf("quantscope-cli %s\n", QS_VERSION);
+            return 0;
+        }
+        if (cmd == "inspect") return qs::cli::runInspect(args);
+        if (cmd == "bench") return qs::cli::runBench(args);
+        if (cmd == "eval") return qs::cli::runEval(args);
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            usage();
+            return 0;
+        }
+        std::fprintf(stderr, "quantscope-cli: unknown command '%s'\n", cmd.c_str());
+        usage();
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "quantscope-cli %s: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}
