@@ -1,0 +1,344 @@
+#include "main_window.h"
+
+#include <cmath>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QLineEdit>
+#include <QTextDocumentFragment>
+#include <QToolBar>
+
+#include "channel_profile_view.h"
+#include "formats/checkpoint.h"
+#include "formats/format_error.h"
+#include "formats/tensor_names.h"
+#include "heatmap_view.h"
+#include "histogram_view.h"
+#include "layer_sort_proxy.h"
+#include "layer_table_model.h"
+#include "layer_table_panel.h"
+#include "model_info_panel.h"
+#include "stats/stats_json.h"
+#include "stats_service.h"
+
+namespace qs::views {
+
+namespace {
+constexpr int kMaxRecentFiles = 8;
+const QString kRecentKey = QStringLiteral("recentFiles");
+
+// The tensor a freshly opened model shows first: the linear projection with
+// the largest input-channel outlier ratio, the thing a quantizer fears most.
+int mostInterestingTensor(const std::vector<TensorStats>& stats) {
+    int best = stats.empty() ? -1 : 0;
+    double bestRatio = -1;
+    for (size_t i = 0; i < stats.size(); ++i)
+        if (parseLinearName(stats[i].name) && std::isfinite(stats[i].outlierRatioIn) &&
+            stats[i].outlierRatioIn > bestRatio) {
+            bestRatio = stats[i].outlierRatioIn;
+            best = int(i);
+        }
+    return best;
+}
+}  // namespace
+
+MainWindow::MainWindow(bool interactive, QWidget* parent)
+    : QMainWindow(parent),
+      interactive_(interactive),
+      model_(new LayerTableModel(this)),
+      table_(new LayerTablePanel(model_, this)),
+      info_(new ModelInfoPanel(this)),
+      heatmap_(new HeatmapView(this)),
+      histogram_(new HistogramView(this)),
+      profile_(new ChannelProfileView(this)),
+      stats_(new StatsService(this)) {
+    setWindowTitle(QStringLiteral("QuantScope"));
+    setObjectName(QStringLiteral("MainWindow"));
+    setCentralWidget(table_);
+    createActions();
+    createDocks();
+    createStatusBar();
+
+    connect(table_, &LayerTablePanel::selectionChanged, this, &MainWindow::onSelectionChanged);
+    connect(heatmap_, &HeatmapView::tensorClicked, table_, &LayerTablePanel::selectTensor);
+    connect(stats_, &StatsService::started, this, &MainWindow::onStatsStarted);
+    connect(stats_, &StatsService::progress, this, &MainWindow::onStatsProgress);
+    connect(stats_, &StatsService::statsReady, this, &MainWindow::onStatsReady);
+    connect(stats_, &StatsService::cancelled, this, &MainWindow::onStatsCancelled);
+    connect(stats_, &StatsService::failed, this,
+            [this](const QString& message) { reportError(tr("Statistics failed"), message); });
+    if (interactive_) restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions() {
+    openAction_ = new QAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Model..."), this);
+    openAction_->setShortcut(QKeySequence::Open);
+    openAction_->setToolTip(tr("Open a Hugging Face directory, .safetensors, .gguf or llama2.c .bin"));
+    connect(openAction_, &QAction::triggered, this, &MainWindow::chooseModel);
+
+    exportCsvAction_ = new QAction(QIcon::fromTheme(QStringLiteral("document-export")), tr("&Export Table as CSV..."), this);
+    exportCsvAction_->setShortcut(QKeySequence(tr("Ctrl+E")));
+    exportCsvAction_->setToolTip(tr("Save the visible rows of the layer table, in their current order, as CSV"));
+    exportCsvAction_->setEnabled(false);
+    connect(exportCsvAction_, &QAction::triggered, this, &MainWindow::chooseCsvPath);
+
+    cancelAction_ = new QAction(QIcon::fromTheme(QStringLiteral("process-stop")), tr("&Cancel Statistics"), this);
+    cancelAction_->setShortcut(QKeySequence::Cancel);
+    cancelAction_->setEnabled(false);
+    connect(cancelAction_, &QAction::triggered, stats_, &StatsService::cancel);
+
+    auto* findAction = new QAction(tr("&Filter Tensors"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    connect(findAction, &QAction::triggered, this, [this] {
+        table_->filterEdit()->setFocus();
+        table_->filterEdit()->selectAll();
+    });
+    auto* quitAction = new QAction(tr("&Quit"), this);
+    quitAction->setShortcut(QKeySequence::Quit);
+    connect(quitAction, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(openAction_);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    file->addAction(exportCsvAction_);
+    file->addSeparator();
+    file->addAction(quitAction);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(findAction);
+    edit->addAction(cancelAction_);
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About QuantScope"), this, [this] {
+        QMessageBox::about(this, tr("About QuantScope"),
+                           tr("<b>QuantScope %1</b><p>A workbench for post-training quantization of "
+                              "LLaMA-family models.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+
+    QToolBar* tools = addToolBar(tr("Main"));
+    tools->setObjectName(QStringLiteral("MainToolBar"));
+    tools->setMovable(false);
+    tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tools->addAction(openAction_);
+    tools->addAction(exportCsvAction_);
+    updateRecentMenu();
+}
+
+void MainWindow::createDocks() {
+    auto dock = [this](QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name);
+        d->setWidget(widget);
+        d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                       QDockWidget::DockWidgetClosable);
+        addDockWidget(area, d);
+        viewMenu_->addAction(d->toggleViewAction());
+        return d;
+    };
+    // The right column runs the full height; the charts share the bottom.
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    QDockWidget* info = dock(info_, tr("Model"), QStringLiteral("ModelDock"), Qt::RightDockWidgetArea);
+    QDockWidget* heat = dock(heatmap_, tr("Blocks \u00d7 projections"), QStringLiteral("HeatmapDock"),
+                             Qt::RightDockWidgetArea);
+    QDockWidget* hist = dock(histogram_, tr("Histogram"), QStringLiteral("HistogramDock"), Qt::BottomDockWidgetArea);
+    QDockWidget* prof = dock(profile_, tr("Channel profile"), QStringLiteral("ProfileDock"), Qt::BottomDockWidgetArea);
+    splitDockWidget(hist, prof, Qt::Horizontal);
+    resizeDocks({info, heat}, {1, 3}, Qt::Vertical);
+    resizeDocks({heat}, {470}, Qt::Horizontal);
+    resizeDocks({hist, prof}, {420, 420}, Qt::Vertical);
+}
+
+void MainWindow::createStatusBar() {
+    statusText_ = new QLabel(tr("Open a model to inspect its weights"), this);
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(260);
+    progress_->setTextVisible(true);
+    cancelButton_ = new QPushButton(tr("Cancel"), this);
+    cancelButton_->setToolTip(tr("Stop computing statistics (Esc)"));
+    connect(cancelButton_, &QPushButton::clicked, stats_, &StatsService::cancel);
+    statusBar()->addWidget(statusText_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancelButton_);
+    setBusy(false);
+}
+
+void MainWindow::setBusy(bool busy) {
+    progress_->setVisible(busy);
+    cancelButton_->setVisible(busy);
+    cancelAction_->setEnabled(busy);
+}
+
+bool MainWindow::openModel(const QString& path) {
+    std::shared_ptr<const Checkpoint> ckpt;
+    try {
+        ckpt = openCheckpoint(path.toStdString());
+    } catch (const FormatError& e) {
+        reportError(tr("Cannot open model"), tr("<b>%1</b><br>%2").arg(QString::fromStdString(e.path()).toHtmlEscaped(),
+                                                                   QString::fromStdString(e.problem()).toHtmlEscaped()));
+        return false;
+    } catch (const std::exception& e) {
+        reportError(tr("Cannot open model"),
+                    tr("<b>%1</b><br>%2").arg(path.toHtmlEscaped(), QString::fromUtf8(e.what()).toHtmlEscaped()));
+        return false;
+    }
+    checkpoint_ = ckpt;
+    model_->setCheckpoint(*ckpt);
+    info_->setCheckpoint(*ckpt);
+    heatmap_->setTensors({});
+    histogram_->setTensors({});
+    profile_->setTensor(std::nullopt);
+    exportCsvAction_->setEnabled(false);
+    const QString name = QFileInfo(path).fileName();
+    setWindowTitle(tr("%1 \u2014 QuantScope").arg(name));
+    setWindowFilePath(QFileInfo(path).absoluteFilePath());
+    if (interactive_) addRecentFile(QFileInfo(path).absoluteFilePath());
+    emit modelOpened(path);
+    stats_->start(checkpoint_);
+    return true;
+}
+
+void MainWindow::onStatsStarted() {
+    statsClock_.start();
+    progress_->setValue(0);
+    progress_->setFormat(QStringLiteral("%p%"));
+    statusText_->setText(tr("Computing statistics\u2026"));
+    setBusy(true);
+}
+
+void MainWindow::onStatsProgress(double fraction, const QString& stage) {
+    progress_->setValue(int(fraction * 1000));
+    if (!stage.isEmpty()) statusText_->setText(tr("Computing statistics: %1").arg(stage));
+}
+
+void MainWindow::onStatsReady(const std::vector<qs::TensorStats>& stats) {
+    setBusy(false);
+    QStringList selectedNames;
+    for (int row : table_->selectedTensors()) selectedNames << QString::fromStdString(model_->tensor(row).name);
+    model_->setStats(stats);
+    heatmap_->setTensors(model_->tensors());
+    exportCsvAction_->setEnabled(true);
+    // Keep what the user had selected while the numbers were coming in.
+    int first = selectedNames.isEmpty() ? mostInterestingTensor(model_->tensors()) : model_->rowOf(selectedNames.first());
+    if (first >= 0) table_->selectTensor(first);
+    statusText_->setText(tr("Statistics of %n tensor(s) ready in %1 s", nullptr, int(stats.size()))
+                             .arg(statsClock_.elapsed() / 1000.0, 0, 'f', 1));
+    emit statsFinished();
+}
+
+void MainWindow::onStatsCancelled() {
+    setBusy(false);
+    statusText_->setText(tr("Statistics cancelled; open the model again to compute them"));
+}
+
+void MainWindow::onSelectionChanged(const QList<int>& tensorRows, int current) {
+    std::vector<TensorStats> selected;
+    for (int row : tensorRows) selected.push_back(model_->tensor(row));
+    histogram_->setTensors(std::move(selected));
+    profile_->setTensor(current >= 0 ? std::optional<TensorStats>(model_->tensor(current)) : std::nullopt);
+    heatmap_->setSelectedTensors(tensorRows);
+}
+
+void MainWindow::reportError(const QString& title, const QString& message) {
+    setBusy(false);
+    // The status bar gets plain text; the dialog keeps the bold file name.
+    QString plain = message;
+    plain.replace(QLatin1String("<br>"), QLatin1String(": "));
+    plain = QTextDocumentFragment::fromHtml(plain).toPlainText();
+    statusText_->setText(plain);
+    emit errorOccurred(plain);
+    if (interactive_) QMessageBox::critical(this, title, message);
+}
+
+QString MainWindow::exportTableCsv(const QString& path) const {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
+        return tr("%1: cannot write (%2)").arg(path, file.errorString());
+    const LayerSortProxy* proxy = table_->proxy();
+    QByteArray csv = QByteArray::fromStdString(tensorStatsCsvHeader()) + '\n';
+    for (int r = 0; r < proxy->rowCount(); ++r) {
+        const int row = proxy->index(r, 0).data(LayerTableModel::TensorIndexRole).toInt();
+        csv += QByteArray::fromStdString(tensorStatsCsvRow(model_->tensor(row))) + '\n';
+    }
+    file.write(csv);
+    if (!file.commit()) return tr("%1: cannot write (%2)").arg(path, file.errorString());
+    return {};
+}
+
+void MainWindow::chooseModel() {
+    QSettings settings;
+    const QString dir = settings.value(QStringLiteral("lastModelDir")).toString();
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model"), dir,
+        tr("Checkpoints (*.safetensors *.gguf *.bin config.json model.safetensors.index.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setValue(QStringLiteral("lastModelDir"), QFileInfo(path).absolutePath());
+    // A file inside a Hugging Face directory opens the directory (config + shards).
+    const QFileInfo info(path);
+    openModel(info.fileName() == QLatin1String("config.json") ? info.absolutePath() : path);
+}
+
+void MainWindow::chooseCsvPath() {
+    const QString base = QFileInfo(windowFilePath()).completeBaseName();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Table"), base + QStringLiteral("-stats.csv"),
+                                                      tr("CSV files (*.csv)"));
+    if (path.isEmpty()) return;
+    const QString error = exportTableCsv(path);
+    if (!error.isEmpty()) reportError(tr("Export failed"), error.toHtmlEscaped());
+    else statusText_->setText(tr("Table written to %1").arg(path));
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecentFiles) recent.removeLast();
+    settings.setValue(kRecentKey, recent);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = interactive_ ? QSettings().value(kRecentKey).toStringList() : QStringList();
+    for (const QString& path : recent)
+        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setToolTip(path);
+    recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::saveSettings() const {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    stats_->cancel();
+    if (interactive_) saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+}  // namespace qs::views

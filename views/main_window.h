@@ -1,0 +1,106 @@
+// The weight-inspection workbench: the layer table in the centre, model
+// facts, heatmap, histogram and channel profile in docks, statistics
+// computed in the background with a progress bar and Cancel.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+
+#include "stats/tensor_stats.h"
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+
+namespace qs {
+class Checkpoint;
+}
+
+namespace qs::views {
+
+class ChannelProfileView;
+class HeatmapView;
+class HistogramView;
+class LayerTableModel;
+class LayerTablePanel;
+class ModelInfoPanel;
+class StatsService;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    // Not interactive (--screenshot, tests): errors are only reported through
+    // errorOccurred() and the status bar, never a modal dialog, and window
+    // settings are neither restored nor saved.
+    explicit MainWindow(bool interactive = true, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Reads the checkpoint's headers (instant) and starts its statistics.
+    // Returns false, after reporting, when the file cannot be opened.
+    bool openModel(const QString& path);
+
+    LayerTableModel* layerModel() const { return model_; }
+    LayerTablePanel* layerTable() const { return table_; }
+    HistogramView* histogramView() const { return histogram_; }
+    ChannelProfileView* channelProfileView() const { return profile_; }
+    HeatmapView* heatmapView() const { return heatmap_; }
+    StatsService* statsService() const { return stats_; }
+
+    // Writes the visible table rows, in their current order, as CSV (the
+    // columns of `quantscope-cli inspect --csv`). Empty string or the error.
+    QString exportTableCsv(const QString& path) const;
+
+signals:
+    void modelOpened(const QString& path);
+    void statsFinished();
+    void errorOccurred(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createDocks();
+    void createStatusBar();
+    void restoreSettings();
+    void saveSettings() const;
+    void addRecentFile(const QString& path);
+    void updateRecentMenu();
+
+    void chooseModel();
+    void chooseCsvPath();
+    void onStatsStarted();
+    void onStatsProgress(double fraction, const QString& stage);
+    void onStatsReady(const std::vector<qs::TensorStats>& stats);
+    void onStatsCancelled();
+    void onSelectionChanged(const QList<int>& tensorRows, int current);
+    void reportError(const QString& title, const QString& message);
+    void setBusy(bool busy);
+
+    bool interactive_;
+    std::shared_ptr<const qs::Checkpoint> checkpoint_;
+    LayerTableModel* model_;
+    LayerTablePanel* table_;
+    ModelInfoPanel* info_;
+    HeatmapView* heatmap_;
+    HistogramView* histogram_;
+    ChannelProfileView* profile_;
+    StatsService* stats_;
+    QElapsedTimer statsClock_;
+
+    QAction* openAction_ = nullptr;
+    QAction* exportCsvAction_ = nullptr;
+    QAction* cancelAction_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QLabel* statusText_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+};
+
+}  // namespace qs::views

@@ -1,0 +1,66 @@
+// The engine face of weight statistics (after Hotspot's PerfParser): start a
+// job, get progress, cancel it, receive one result signal. The work is
+// qs::checkpointStatsCached (cache hit: instant; miss: computed and cached)
+// on a worker thread; every signal is delivered in the receiver's thread
+// through queued calls, and only for the newest job: a job superseded by
+// start() or cancel() ends silently, its results dropped.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include "stats/tensor_stats.h"
+
+class QThread;
+
+namespace qs {
+class Checkpoint;
+class JobControl;
+}  // namespace qs
+
+namespace qs::views {
+
+class StatsService : public QObject {
+    Q_OBJECT
+public:
+    explicit StatsService(QObject* parent = nullptr);
+    // Cancels the running job and waits for its thread: no worker outlives
+    // the service (the worker posts to it).
+    ~StatsService() override;
+
+    // Starts a job over `ckpt` (shared: the worker keeps the mapping alive
+    // even if the window opens another model meanwhile). A running job is
+    // cancelled and its results dropped.
+    void start(std::shared_ptr<const qs::Checkpoint> ckpt, const qs::StatsOptions& options = {});
+    bool isRunning() const { return running_; }
+
+public slots:
+    // Asks the running job to stop; cancelled() follows (never statsReady()).
+    void cancel();
+
+signals:
+    void started();
+    void progress(double fraction, const QString& stage);
+    void statsReady(const std::vector<qs::TensorStats>& stats);
+    void failed(const QString& message);
+    void cancelled();
+
+private:
+    // Runs on the worker thread.
+    void run(uint64_t jobId, std::shared_ptr<const qs::Checkpoint> ckpt, qs::StatsOptions options,
+             std::shared_ptr<qs::JobControl> control);
+    // Called on the service's thread for each message of job `jobId`.
+    bool isCurrent(uint64_t jobId) const { return jobId == currentJob_ && running_; }
+
+    uint64_t currentJob_ = 0;
+    bool running_ = false;
+    std::shared_ptr<qs::JobControl> control_;
+    QList<QThread*> threads_;  // alive until finished; joined by the destructor
+};
+
+}  // namespace qs::views
