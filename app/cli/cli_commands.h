@@ -29,5 +29,6 @@ struct UsageError : std::runtime_error {
 int runInspect(Args& args);
 int runBench(Args& args);
 int runEval(Args& args);
+int runKl(Args& args);
 
 }  // namespace qs::cli

@@ -14,6 +14,7 @@ void usage() {
                  "  inspect MODEL [--json | --csv] [--bins N] [--tensor REGEX] [--threads N]\n"
                  "  eval MODEL --text FILE [--ctx N] [--max-windows N] [--json]\n"
                  "  eval MODEL --task FILE --task-type T [--limit N] [--json]\n"
+                 "  kl MODEL --base BASE --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
                  "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
                  "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n"
                  "  --version\n");
@@ -35,6 +36,13 @@ int main(int argc, char** argv) {
         if (cmd == "inspect") return qs::cli::runInspect(args);
         if (cmd == "bench") return qs::cli::runBench(args);
         if (cmd == "eval") return qs::cli::runEval(args);
+        if (cmd == "kl") {
+#ifdef QS_HAVE_HDF5
+            return qs::cli::runKl(args);
+#else
+            throw qs::cli::UsageError("kl keeps its base reference in the project file: rebuild with HDF5 (libhdf5-dev)");
+#endif
+        }
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;

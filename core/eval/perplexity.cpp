@@ -17,13 +17,6 @@ namespace qs {
 
 namespace {
 
-// Sums of the per-token NLL and its square, for the mean and its standard error.
-struct NllSums {
-    int64_t n = 0;
-    double sum = 0.0;
-    double sumSquares = 0.0;
-};
-
 // The windows [first, last) of `all` as a batch of their own.
 TokenBatch windowRange(const TokenBatch& all, int64_t first, int64_t last) {
     TokenBatch part;
@@ -32,7 +25,9 @@ TokenBatch windowRange(const TokenBatch& all, int64_t first, int64_t last) {
     return part;
 }
 
-void scorePass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm, NllSums& sums) {
+// One pass over `batch`; `position` continues from earlier passes.
+void visitPass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm, int64_t& position,
+               const ScoredRowVisitor& visit) {
     // Row t predicts token t + 1 of its sequence: every row but each sequence's last.
     std::vector<int64_t> rows;
     rows.reserve(size_t(batch.rows()));
@@ -44,22 +39,33 @@ void scorePass(const LlamaModel& model, const TokenBatch& batch, const LayerMajo
                   [&](const int64_t* r, int64_t count, const float* logits) {
                       lse.resize(size_t(count));
                       logSumExpRows(logits, count, vocab, lse.data());
-                      for (int64_t i = 0; i < count; ++i) {
-                          const int32_t target = batch.tokens[size_t(r[i] + 1)];
-                          const double nll = lse[size_t(i)] - double(logits[i * vocab + target]);
-                          sums.n += 1;
-                          sums.sum += nll;
-                          sums.sumSquares += nll * nll;
-                      }
+                      for (int64_t i = 0; i < count; ++i)
+                          visit(position++, batch.tokens[size_t(r[i] + 1)], logits + i * vocab, lse[size_t(i)]);
                   },
                   lm);
 }
 
 }  // namespace
 
-PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
-                                    const JobControl* job) {
-    if (windows.sequences() == 0) throw std::invalid_argument("evaluatePerplexity: no windows");
+PerplexityResult NllAccumulator::result(int64_t ctx, int64_t windows) const {
+    if (n_ == 0) throw std::invalid_argument("perplexity: the windows have no token to score");
+    PerplexityResult r;
+    r.ctx = ctx;
+    r.windows = windows;
+    r.tokens = n_;
+    r.nll = sum_ / double(n_);
+    if (n_ > 1) {
+        const double variance = std::max(0.0, (sumSquares_ - sum_ * r.nll) / double(n_ - 1));
+        r.nllStderr = std::sqrt(variance / double(n_));
+    }
+    r.ppl = std::exp(r.nll);
+    r.pplStderr = r.ppl * r.nllStderr;
+    return r;
+}
+
+void visitScoredRows(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
+                     const JobControl* job, const ScoredRowVisitor& visit) {
+    if (windows.sequences() == 0) throw std::invalid_argument("perplexity: no windows");
     const ModelConfig& c = model.config();
     const int64_t longest = windows.longest();
     if (c.maxPositions > 0 && longest > c.maxPositions)
@@ -69,7 +75,7 @@ PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& w
     const int64_t perPass = std::max<int64_t>(1, options.maxHiddenBytes / bytesPerWindow);
     const int64_t passes = (windows.sequences() + perPass - 1) / perPass;
 
-    NllSums sums;
+    int64_t position = 0;
     for (int64_t p = 0; p < passes; ++p) {
         LayerMajorOptions lm;
         lm.adjustBlock = options.adjustBlock;
@@ -78,28 +84,23 @@ PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& w
         lm.progressEnd = double(p + 1) / double(passes);
         const int64_t first = p * perPass, last = std::min(windows.sequences(), first + perPass);
         if (passes == 1)
-            scorePass(model, windows, lm, sums);
+            visitPass(model, windows, lm, position, visit);
         else
-            scorePass(model, windowRange(windows, first, last), lm, sums);
+            visitPass(model, windowRange(windows, first, last), lm, position, visit);
     }
-    if (sums.n == 0) throw std::invalid_argument("evaluatePerplexity: the windows have no token to score");
-
-    PerplexityResult r;
-    r.ctx = longest;
-    r.windows = windows.sequences();
-    r.tokens = sums.n;
-    r.nll = sums.sum / double(sums.n);
-    if (sums.n > 1) {
-        const double variance = std::max(0.0, (sums.sumSquares - sums.sum * r.nll) / double(sums.n - 1));
-        r.nllStderr = std::sqrt(variance / double(sums.n));
-    }
-    r.ppl = std::exp(r.nll);
-    r.pplStderr = r.ppl * r.nllStderr;
-    return r;
 }
 
-PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& tokenizer, std::string_view text,
-                                  const std::string& source, const PerplexityOptions& options, const JobControl* job) {
+PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
+                                    const JobControl* job) {
+    NllAccumulator nll;
+    visitScoredRows(model, windows, options, job, [&](int64_t, int32_t target, const float* logits, double lse) {
+        nll.add(lse - double(logits[target]));
+    });
+    return nll.result(windows.longest(), windows.sequences());
+}
+
+TokenBatch perplexityWindows(const LlamaModel& model, const Tokenizer& tokenizer, std::string_view text,
+                             const std::string& source, const PerplexityOptions& options) {
     const ModelConfig& c = model.config();
     if (tokenizer.vocabSize() != c.vocabSize)
         throw FormatError(model.checkpoint().path, "the tokenizer has " + std::to_string(tokenizer.vocabSize()) +
@@ -111,7 +112,12 @@ PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& toke
         throw std::invalid_argument("a window of " + std::to_string(ctx) + " tokens exceeds the model's " +
                                     std::to_string(c.maxPositions) + " positions (max_position_embeddings)");
     const std::vector<int32_t> ids = tokenizer.encode(text, options.addBos);
-    return evaluatePerplexity(model, cutWindows(ids, ctx, options.maxWindows, source), options, job);
+    return cutWindows(ids, ctx, options.maxWindows, source);
+}
+
+PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& tokenizer, std::string_view text,
+                                  const std::string& source, const PerplexityOptions& options, const JobControl* job) {
+    return evaluatePerplexity(model, perplexityWindows(model, tokenizer, text, source, options), options, job);
 }
 
 nlohmann::json perplexityJson(const PerplexityResult& r) {

@@ -43,6 +43,40 @@ struct PerplexityResult {
     double pplStderr = 0.0;  // ppl * nllStderr (delta method)
 };
 
+// Running sums of per-token NLL, for the mean and its standard error.
+class NllAccumulator {
+public:
+    void add(double nll) {
+        ++n_;
+        sum_ += nll;
+        sumSquares_ += nll * nll;
+    }
+    int64_t count() const { return n_; }
+    // ppl = exp(mean NLL) with the delta-method standard error, tokens taken as independent.
+    PerplexityResult result(int64_t ctx, int64_t windows) const;
+
+private:
+    int64_t n_ = 0;
+    double sum_ = 0.0, sumSquares_ = 0.0;
+};
+
+// One scored row: `position` counts scored rows over all windows in order,
+// `target` is the token it predicts; logits [vocab] with their log-sum-exp.
+using ScoredRowVisitor =
+    std::function<void(int64_t position, int32_t target, const float* logits, double logSumExp)>;
+
+// Runs the model over `windows` (in passes bounded by options.maxHiddenBytes)
+// and visits every row that predicts a next token of its window, in order.
+// Perplexity and KL divergence are both folds over these rows.
+void visitScoredRows(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
+                     const JobControl* job, const ScoredRowVisitor& visit);
+
+// The windows of `text` as perplexityOfText cuts them; `source` names the
+// text in errors (empty text, fewer tokens than one window, a tokenizer whose
+// vocabulary is not the model's).
+TokenBatch perplexityWindows(const LlamaModel& model, const Tokenizer& tokenizer, std::string_view text,
+                             const std::string& source, const PerplexityOptions& options);
+
 // Scores every token after the first of each sequence of `windows`.
 PerplexityResult evaluatePerplexity(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
                                     const JobControl* job = nullptr);

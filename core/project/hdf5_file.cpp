@@ -106,6 +106,15 @@ std::vector<std::string> Hdf5Node::children() const {
     return names;
 }
 
+void Hdf5Node::remove(const std::string& name) const {
+    if (has(name) && H5Ldelete(id_, name.c_str(), H5P_DEFAULT) < 0) throw Hdf5Error(where(name) + ": cannot remove");
+}
+
+void Hdf5Node::copyChild(const std::string& name, const Hdf5Node& dest) const {
+    if (H5Ocopy(id_, name.c_str(), dest.id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0)
+        throw Hdf5Error(where(name) + ": cannot copy to " + dest.where(name));
+}
+
 void Hdf5Node::setAttr(const std::string& name, double value) const {
     Handle a(replaceScalarAttr(id_, name, H5T_IEEE_F64LE));
     if (a.id < 0 || H5Awrite(a.id, H5T_NATIVE_DOUBLE, &value) < 0) throw Hdf5Error(where() + ": cannot write " + name);
@@ -187,6 +196,9 @@ void Hdf5Node::writeUInt64s(const std::string& name, const std::vector<uint64_t>
 void Hdf5Node::writeInt64s(const std::string& name, const std::vector<int64_t>& v) const {
     write(name, H5T_NATIVE_INT64, v.data(), v.size());
 }
+void Hdf5Node::writeInt32s(const std::string& name, const std::vector<int32_t>& v) const {
+    write(name, H5T_NATIVE_INT32, v.data(), v.size());
+}
 // Text is stored as bytes (a 1-D uint8 dataset): no length limit, no terminator games.
 void Hdf5Node::writeString(const std::string& name, const std::string& text) const {
     write(name, H5T_NATIVE_UCHAR, text.data(), text.size());
@@ -210,6 +222,11 @@ std::vector<uint64_t> Hdf5Node::readUInt64s(const std::string& name) const {
 std::vector<int64_t> Hdf5Node::readInt64s(const std::string& name) const {
     std::vector<int64_t> v(datasetLength(name));
     read(name, H5T_NATIVE_INT64, v.data(), v.size());
+    return v;
+}
+std::vector<int32_t> Hdf5Node::readInt32s(const std::string& name) const {
+    std::vector<int32_t> v(datasetLength(name));
+    read(name, H5T_NATIVE_INT32, v.data(), v.size());
     return v;
 }
 std::string Hdf5Node::readString(const std::string& name) const {

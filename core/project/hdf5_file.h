@@ -37,6 +37,9 @@ public:
     Hdf5Node group(const std::string& name) const;        // existing; throws when missing
     Hdf5Node createGroup(const std::string& name) const;  // new
     std::vector<std::string> children() const;             // in creation order
+    void remove(const std::string& name) const;            // unlinks a child (no-op when absent)
+    // Copies child `name` (a group with everything under it, or a dataset) into `dest`.
+    void copyChild(const std::string& name, const Hdf5Node& dest) const;
 
     void setAttr(const std::string& name, double value) const;
     void setAttr(const std::string& name, int64_t value) const;
@@ -49,11 +52,13 @@ public:
     void writeFloats(const std::string& name, const std::vector<float>& values) const;
     void writeUInt64s(const std::string& name, const std::vector<uint64_t>& values) const;
     void writeInt64s(const std::string& name, const std::vector<int64_t>& values) const;
+    void writeInt32s(const std::string& name, const std::vector<int32_t>& values) const;
     void writeString(const std::string& name, const std::string& text) const;
     std::vector<double> readDoubles(const std::string& name) const;
     std::vector<float> readFloats(const std::string& name) const;
     std::vector<uint64_t> readUInt64s(const std::string& name) const;
     std::vector<int64_t> readInt64s(const std::string& name) const;
+    std::vector<int32_t> readInt32s(const std::string& name) const;
     std::string readString(const std::string& name) const;
 
 protected:

@@ -1,13 +1,11 @@
 #include "project/stats_cache.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "project/hdf5_file.h"
+#include "project/model_side_path.h"
 
 namespace qs {
 namespace fs = std::filesystem;
@@ -23,14 +21,6 @@ uint64_t fnv1a64(const std::byte* data, int64_t n) {
         h *= 1099511628211ull;
     }
     return h;
-}
-
-// access() alone says yes to root everywhere; a directory whose mode grants no
-// write bit (a read-only shared model folder) is left alone even then.
-bool writableDirectory(const fs::path& dir) {
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
-    return (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) != 0 && ::access(dir.c_str(), W_OK) == 0;
 }
 
 void writeHistogram(const Hdf5Node& g, const std::string& prefix, const Histogram& h) {
@@ -120,21 +110,7 @@ std::string checkpointFingerprint(const Checkpoint& ckpt) {
 }
 
 std::string statsCachePath(const Checkpoint& ckpt) {
-    const fs::path model = fs::absolute(ckpt.path);
-    const fs::path beside = fs::is_directory(model) ? model / ".quantscope-stats.h5"
-                                                    : fs::path(model.string() + ".qsstats.h5");
-    if (writableDirectory(beside.parent_path())) return beside.string();
-
-    fs::path cache;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-        cache = xdg;
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        cache = fs::path(home) / ".cache";
-    else
-        cache = fs::temp_directory_path();
-    cache /= "quantscope";
-    const size_t key = std::hash<std::string>{}(model.string());
-    return (cache / (model.filename().string() + "-" + std::to_string(key) + ".qsstats.h5")).string();
+    return modelSidePath(ckpt.path, ".quantscope-stats.h5", ".qsstats.h5");
 }
 
 std::optional<std::vector<TensorStats>> loadCachedStats(const std::string& cachePath, const std::string& fingerprint,
