@@ -1,6 +1,10 @@
 #include "model/decoder_block.h"
 
+#include <algorithm>
+#include <initializer_list>
+
 #include "cpu/attention.h"
+#include "cpu/fake_quant.h"
 #include "cpu/matmul.h"
 #include "cpu/rmsnorm.h"
 #include "cpu/swiglu.h"
@@ -9,12 +13,53 @@ namespace qs {
 
 namespace {
 
-// y (=|+=) x · Wᵀ for `rows` rows, telling the observer about x first.
+void quantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols) {
+    using F = InputQuant::Format;
+    if (q.format == F::Int8) {
+        if (q.perToken)
+            fakeQuantizeIntRows(x, rows, cols, cols, 8, true);
+        else
+            fakeQuantizeIntWithGrid(x, rows * cols, int8GridForScale(q.staticScale));
+    } else if (q.format == F::F8E4M3) {
+        if (q.perToken)
+            fakeQuantizeF8Rows(x, rows, cols);
+        else
+            fakeQuantizeF8WithScale(x, rows * cols, q.staticScale);
+    }
+}
+
+// y (=|+=) x · Wᵀ for `rows` rows, telling the observer about x first. x is
+// the input as the layer computes with it (already rounded by its InputQuant).
 void runLinear(const DecoderBlockWeights& weights, Projection p, const float* x, int64_t rows, float* y,
                bool accumulate, const LinearInputObserver& observer) {
     const LinearWeights& l = weights[p];
     if (observer) observer(p, x, rows, l.inFeatures);
     linearForward(x, rows, l.inFeatures, l.w.data(), l.outFeatures, y, accumulate);
+}
+
+// The projections `ps` read the same input x (q/k/v, gate/up, or one alone)
+// and write outs[i]. When they agree on the input quantization, x (scratch
+// that nothing reads afterwards) is rounded once in place; otherwise each
+// projection that quantizes gets its own rounded copy, so the others still
+// see x unrounded. With no quantization this is exactly runLinear per projection.
+void runLinearsOnSharedInput(const DecoderBlockWeights& weights, std::initializer_list<Projection> ps,
+                             std::initializer_list<float*> outs, float* x, int64_t rows, bool accumulate,
+                             std::vector<float>& copy, const LinearInputObserver& observer) {
+    const InputQuant& first = weights[*ps.begin()].inputQuant;
+    const bool agree = std::all_of(ps.begin(), ps.end(), [&](Projection p) { return weights[p].inputQuant == first; });
+    const int64_t cols = weights[*ps.begin()].inFeatures;
+    if (agree) quantizeInput(first, x, rows, cols);
+    auto out = outs.begin();
+    for (Projection p : ps) {
+        const InputQuant& q = weights[p].inputQuant;
+        const float* input = x;
+        if (!agree && q.format != InputQuant::Format::None) {
+            copy.assign(x, x + rows * cols);
+            quantizeInput(q, copy.data(), rows, cols);
+            input = copy.data();
+        }
+        runLinear(weights, p, input, rows, *out++, accumulate, observer);
+    }
 }
 
 }  // namespace
@@ -40,21 +85,22 @@ void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& w
 
     // Attention.
     rmsNormRows(hidden, weights.inputNorm.data(), s.normed.data(), rows, width, eps);
-    runLinear(weights, Projection::Q, s.normed.data(), rows, s.q.data(), false, observer);
-    runLinear(weights, Projection::K, s.normed.data(), rows, s.k.data(), false, observer);
-    runLinear(weights, Projection::V, s.normed.data(), rows, s.v.data(), false, observer);
+    runLinearsOnSharedInput(weights, {Projection::Q, Projection::K, Projection::V}, {s.q.data(), s.k.data(), s.v.data()},
+                            s.normed.data(), rows, false, s.quantizedInput, observer);
     applyRope(s.q.data(), rows, qDim, config.numHeads, config.headDim, s.positions.data(), rope, layout);
     applyRope(s.k.data(), rows, kvDim, config.numKvHeads, config.headDim, s.positions.data(), rope, layout);
     causalAttention(s.q.data(), s.k.data(), s.v.data(), s.attention.data(), seqStarts, nseq,
                     {config.numHeads, config.numKvHeads, config.headDim});
-    runLinear(weights, Projection::O, s.attention.data(), rows, hidden, true, observer);
+    runLinearsOnSharedInput(weights, {Projection::O}, {hidden}, s.attention.data(), rows, true, s.quantizedInput,
+                            observer);
 
     // MLP.
     rmsNormRows(hidden, weights.postAttentionNorm.data(), s.normed.data(), rows, width, eps);
-    runLinear(weights, Projection::Gate, s.normed.data(), rows, s.gate.data(), false, observer);
-    runLinear(weights, Projection::Up, s.normed.data(), rows, s.up.data(), false, observer);
+    runLinearsOnSharedInput(weights, {Projection::Gate, Projection::Up}, {s.gate.data(), s.up.data()}, s.normed.data(),
+                            rows, false, s.quantizedInput, observer);
     swigluInPlace(s.gate.data(), s.up.data(), rows * config.intermediateSize);
-    runLinear(weights, Projection::Down, s.gate.data(), rows, hidden, true, observer);
+    runLinearsOnSharedInput(weights, {Projection::Down}, {hidden}, s.gate.data(), rows, true, s.quantizedInput,
+                            observer);
 }
 
 }  // namespace qs

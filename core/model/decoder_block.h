@@ -14,7 +14,8 @@
 namespace qs {
 
 // Sees each linear layer's input just before the layer runs ([rows, cols]
-// row-major), e.g. to accumulate GPTQ's X·Xᵀ or AWQ's activation scales.
+// row-major), e.g. to accumulate GPTQ's X·Xᵀ or AWQ's activation scales; with
+// a LinearWeights::inputQuant it sees the rounded input the layer multiplies.
 // q, k and v share one input, as do gate and up: the observer is called for
 // each projection with the same pointer.
 using LinearInputObserver = std::function<void(Projection p, const float* input, int64_t rows, int64_t cols)>;
@@ -22,6 +23,7 @@ using LinearInputObserver = std::function<void(Projection p, const float* input,
 // Work buffers, sized on first use and reused from chunk to chunk.
 struct BlockScratch {
     std::vector<float> normed, q, k, v, attention, gate, up;
+    std::vector<float> quantizedInput;  // a rounded copy when projections sharing an input quantize it differently
     std::vector<int32_t> positions;
 };
 
@@ -30,6 +32,7 @@ struct BlockScratch {
 // at 0 in each sequence. The rope table must cover the longest sequence.
 //   h += o(attention(rope(q(n1)), rope(k(n1)), v(n1))),  n1 = rmsnorm(h)
 //   h += down(silu(gate(n2)) * up(n2)),                  n2 = rmsnorm(h)
+// Each linear's input is first fake-quantized by its inputQuant (if any).
 void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
                          RopeLayout layout, float* hidden, const int64_t* seqStarts, int64_t nseq, BlockScratch& scratch,
                          const LinearInputObserver& observer = {});

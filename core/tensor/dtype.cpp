@@ -83,18 +83,4 @@ uint16_t floatToF16(float f) {
     return sign | uint16_t(exp << 10) | (uint16_t(m) & 0x3ffu);
 }
 
-float f8e4m3ToFloat(uint8_t v) {
-    const bool neg = v & 0x80u;
-    const int exp = (v >> 3) & 0xf;
-    const int mant = v & 0x7;
-    float mag;
-    if (exp == 0xf && mant == 0x7)
-        mag = std::numeric_limits<float>::quiet_NaN();
-    else if (exp == 0)
-        mag = std::ldexp(float(mant), -9);  // subnormal: mant/8 * 2^-6
-    else
-        mag = std::ldexp(float(8 + mant), exp - 10);  // (1 + mant/8) * 2^(exp-7)
-    return neg ? -mag : mag;
-}
-
 }  // namespace qs

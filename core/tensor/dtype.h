@@ -49,7 +49,4 @@ inline uint16_t floatToBf16(float f) {
 float f16ToFloat(uint16_t h);
 uint16_t floatToF16(float f);  // round-to-nearest-even, overflow to inf
 
-// OCP FP8 E4M3 ("e4m3fn"): bias 7, no infinities, S.1111.111 is NaN, max 448.
-float f8e4m3ToFloat(uint8_t v);
-
 }  // namespace qs

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "cpu/fp8_e4m3.h"
+
 namespace qs {
 
 int64_t TensorView::numel() const {
@@ -64,7 +66,7 @@ void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out
         for (int64_t i = 0; i < count; ++i) out[i] = bf16ToFloat(load<uint16_t>(p + (first + i) * 2));
         return;
     case DType::F8E4M3:
-        for (int64_t i = 0; i < count; ++i) out[i] = f8e4m3ToFloat(uint8_t(p[first + i]));
+        for (int64_t i = 0; i < count; ++i) out[i] = decodeF8e4m3(uint8_t(p[first + i]));
         return;
     case DType::I8:
         if (t.scales) {

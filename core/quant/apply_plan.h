@@ -1,0 +1,28 @@
+// Applying a plan while a model is evaluated, block by block, for the
+// methods that need no calibration: RTN integer and FP8 E4M3 weights are
+// fake-quantized (quantized and dequantized back to float32) as each block is
+// loaded, and activation quantization is set on each linear's input. GPTQ,
+// AWQ, SmoothQuant and bi-smoothing need calibration data and run in the
+// quantization pipeline instead.
+#pragma once
+
+#include <functional>
+
+#include "formats/model_config.h"
+#include "model/decoder_block_weights.h"
+#include "quant/quant_plan.h"
+
+namespace qs {
+
+// Quantizes `block` in place by the plan. Throws std::invalid_argument naming
+// the layer for a method that needs calibration, a static activation scale
+// that is not given, or a spec that does not fit the layer.
+void applyPlanToBlock(const QuantPlan& plan, DecoderBlockWeights& block);
+
+// What to pass as PerplexityOptions / TaskEvalOptions / LayerMajorOptions
+// ::adjustBlock. Checks the whole plan against the model first (see
+// checkAgainstModel; plus the conditions above, and the output head must stay
+// unquantized), so a bad plan fails before any work.
+std::function<void(DecoderBlockWeights&)> onTheFlyBlockAdjuster(const QuantPlan& plan, const ModelConfig& config);
+
+}  // namespace qs
