@@ -1,5 +1,7 @@
 // quantscope-cli kl: KL divergence of MODEL's next-token distributions
 // against BASE's on the perplexity windows of a text, with both perplexities.
+// With a plan (--plan or --method ...) MODEL is evaluated quantized, and the
+// base defaults to MODEL itself, unquantized.
 // The base's top-k log-probabilities are cached in the project file, so
 // comparing further models against the same base costs one pass each.
 #include <chrono>
@@ -9,6 +11,7 @@
 
 #include "cli_commands.h"
 #include "cli_io.h"
+#include "cli_plan.h"
 #include "eval/kl_eval.h"
 #include "formats/checkpoint.h"
 #include "project/project_file.h"
@@ -27,16 +30,17 @@ int runKl(Args& args) {
     opts.ctx = args.intOption("--ctx", 0);
     opts.maxWindows = args.intOption("--max-windows", 0);
     opts.addBos = args.flag("--bos");
+    const std::optional<QuantPlan> plan = planFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!textPath) throw UsageError("kl needs --text FILE");
-    if (!basePath) throw UsageError("kl needs --base BASE_MODEL (the reference MODEL is compared with)");
+    if (!basePath && !plan) throw UsageError("kl needs --base BASE_MODEL, or a plan (--plan / --method) to compare MODEL quantized against itself");
     if (topK < 0 || topK > (1 << 30)) throw UsageError("--top-k must be a non-negative count (0: automatic)");
     if (opts.ctx < 0 || opts.ctx == 1) throw UsageError("--ctx must be at least 2 tokens");
     if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
 
     const auto started = std::chrono::steady_clock::now();
-    const auto baseCkpt = openCheckpoint(*basePath);
+    const auto baseCkpt = openCheckpoint(basePath ? *basePath : modelPath);
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel base(*baseCkpt);
     const LlamaModel model(*ckpt);
@@ -54,12 +58,15 @@ int runKl(Args& args) {
         ref = computeBaseReference(base, windows, opts, k, &job);
         saveBaseReference(project, key, *ref);
     }
-    const KlResult r = compareWithBase(model, *ref, windows, opts, &job);
+    PerplexityOptions quantized = opts;
+    quantized.adjustBlock = adjusterFor(plan, model);
+    const KlResult r = compareWithBase(model, *ref, windows, quantized, &job);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     RunRecord run;
     run.kind = "kl";
     run.model = ckpt->path;
+    run.plan = plan ? quantPlanLabel(*plan) : "";
     run.dataset = *textPath;
     run.seconds = seconds;
     run.settings = {{"base", baseCkpt->path}, {"ctx", r.model.ctx}, {"windows", r.model.windows}, {"top_k", r.topK}};
@@ -71,9 +78,11 @@ int runKl(Args& args) {
         out["base_cached"] = cached;
         out["project"] = project;
         out["run"] = id;
+        out["plan"] = run.plan.empty() ? "none" : run.plan;
         std::printf("%s\n", out.dump(2).c_str());
     } else {
-        std::printf("%s against %s on %s\n", ckpt->path.c_str(), baseCkpt->path.c_str(), textPath->c_str());
+        std::printf("%s%s against %s on %s\n", ckpt->path.c_str(), plan ? (" (" + run.plan + ")").c_str() : "",
+                    baseCkpt->path.c_str(), textPath->c_str());
         std::printf("KL mean %.6g nats/token, p99 %.6g, top-1 agreement %.4f (%lld tokens, top-%d%s)\n", r.kl.meanKl,
                     r.kl.p99Kl, r.kl.top1Agreement, (long long)r.kl.tokens, r.topK,
                     r.topK == r.vocab ? ", exact" : " + tail, a lower bound");

@@ -17,7 +17,7 @@ void usage() {
                  "    QUANT: --plan PLAN.json, or --method rtn --bits B [--group G] [--asym]\n"
                  "           [--act int8-token|int8-tensor|fp8-token|fp8-tensor [--act-scale S]]\n"
                  "           [--weight-format int|fp8]\n"
-                 "  kl MODEL --base BASE --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
+                 "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
                  "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
                  "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n"
                  "  --version\n");
