@@ -23,6 +23,8 @@
 #include <QToolBar>
 
 #include "channel_profile_view.h"
+#include "eval_service.h"
+#include "evaluate_panel.h"
 #include "formats/checkpoint.h"
 #include "formats/format_error.h"
 #include "formats/tensor_names.h"
@@ -32,6 +34,7 @@
 #include "layer_table_model.h"
 #include "layer_table_panel.h"
 #include "model_info_panel.h"
+#include "runs_panel.h"
 #include "stats/stats_json.h"
 #include "stats_service.h"
 
@@ -65,7 +68,10 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       heatmap_(new HeatmapView(this)),
       histogram_(new HistogramView(this)),
       profile_(new ChannelProfileView(this)),
-      stats_(new StatsService(this)) {
+      stats_(new StatsService(this)),
+      eval_(new EvalService(this)),
+      evaluate_(new EvaluatePanel(eval_, this)),
+      runs_(new RunsPanel(this)) {
     setWindowTitle(QStringLiteral("QuantScope"));
     setObjectName(QStringLiteral("MainWindow"));
     setCentralWidget(table_);
@@ -80,7 +86,13 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     connect(stats_, &StatsService::statsReady, this, &MainWindow::onStatsReady);
     connect(stats_, &StatsService::cancelled, this, &MainWindow::onStatsCancelled);
     connect(stats_, &StatsService::failed, this,
-            [this](const QString& message) { reportError(tr("Statistics failed"), message); });
+            [this](const QString& message) {
+                setBusy(false);
+                reportError(tr("Statistics failed"), message);
+            });
+    connect(eval_, &EvalService::finished, this, &MainWindow::onRunStored);
+    connect(eval_, &EvalService::failed, this,
+            [this](const QString& message) { reportError(tr("Evaluation failed"), message.toHtmlEscaped()); });
     if (interactive_) restoreSettings();
 }
 
@@ -159,7 +171,16 @@ void MainWindow::createDocks() {
                              Qt::RightDockWidgetArea);
     QDockWidget* hist = dock(histogram_, tr("Histogram"), QStringLiteral("HistogramDock"), Qt::BottomDockWidgetArea);
     QDockWidget* prof = dock(profile_, tr("Channel profile"), QStringLiteral("ProfileDock"), Qt::BottomDockWidgetArea);
+    // Evaluation shares the right column with the model facts and the
+    // bottom-left with the histogram; the inspection views stay in front
+    // until an evaluation is run.
+    evaluateDock_ = dock(evaluate_, tr("Evaluate"), QStringLiteral("EvaluateDock"), Qt::RightDockWidgetArea);
+    runsDock_ = dock(runs_, tr("Runs"), QStringLiteral("RunsDock"), Qt::BottomDockWidgetArea);
     splitDockWidget(hist, prof, Qt::Horizontal);
+    tabifyDockWidget(info, evaluateDock_);
+    tabifyDockWidget(hist, runsDock_);
+    info->raise();
+    hist->raise();
     resizeDocks({info, heat}, {1, 3}, Qt::Vertical);
     resizeDocks({heat}, {470}, Qt::Horizontal);
     resizeDocks({hist, prof}, {420, 420}, Qt::Vertical);
@@ -210,6 +231,9 @@ bool MainWindow::openModel(const QString& path) {
     setWindowTitle(tr("%1 \u2014 QuantScope").arg(name));
     setWindowFilePath(QFileInfo(path).absoluteFilePath());
     if (interactive_) addRecentFile(QFileInfo(path).absoluteFilePath());
+    const QString project = QString::fromStdString(defaultProjectPath(*ckpt));
+    evaluate_->setModel(checkpoint_, project);
+    runs_->setProject(project);
     emit modelOpened(path);
     stats_->start(checkpoint_);
     return true;
@@ -248,6 +272,25 @@ void MainWindow::onStatsCancelled() {
     statusText_->setText(tr("Statistics cancelled; open the model again to compute them"));
 }
 
+void MainWindow::evaluateText(const QString& textFile, int ctx, int maxWindows) {
+    evaluateDock_->show();
+    evaluateDock_->raise();
+    runsDock_->show();
+    runsDock_->raise();
+    evaluate_->setPerplexityRun(textFile, ctx, maxWindows);
+    evaluate_->run();
+}
+
+void MainWindow::onRunStored(const qs::RunRecord& run) {
+    // A run started before another model was opened belongs to that model's project.
+    if (checkpoint_ && run.model == checkpoint_->path) {
+        runs_->addRun(run);
+        runsDock_->raise();
+    }
+    statusText_->setText(tr("Evaluation %1 stored in the project").arg(QString::fromStdString(run.id)));
+    emit evaluationFinished(run);
+}
+
 void MainWindow::onSelectionChanged(const QList<int>& tensorRows, int current) {
     std::vector<TensorStats> selected;
     for (int row : tensorRows) selected.push_back(model_->tensor(row));
@@ -257,7 +300,6 @@ void MainWindow::onSelectionChanged(const QList<int>& tensorRows, int current) {
 }
 
 void MainWindow::reportError(const QString& title, const QString& message) {
-    setBusy(false);
     // The status bar gets plain text; the dialog keeps the bold file name.
     QString plain = message;
     plain.replace(QLatin1String("<br>"), QLatin1String(": "));
@@ -337,6 +379,7 @@ void MainWindow::saveSettings() const {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     stats_->cancel();
+    eval_->cancel();
     if (interactive_) saveSettings();
     QMainWindow::closeEvent(event);
 }

@@ -1,6 +1,8 @@
 // The weight-inspection workbench: the layer table in the centre, model
 // facts, heatmap, histogram and channel profile in docks, statistics
-// computed in the background with a progress bar and Cancel.
+// computed in the background with a progress bar and Cancel; evaluations
+// (perplexity, task accuracy, KL) run from the Evaluate dock and are listed,
+// as stored in the model's project file, in the Runs dock.
 #pragma once
 
 #include <memory>
@@ -9,9 +11,11 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 
+#include "project/project_file.h"
 #include "stats/tensor_stats.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -24,11 +28,14 @@ class Checkpoint;
 namespace qs::views {
 
 class ChannelProfileView;
+class EvalService;
+class EvaluatePanel;
 class HeatmapView;
 class HistogramView;
 class LayerTableModel;
 class LayerTablePanel;
 class ModelInfoPanel;
+class RunsPanel;
 class StatsService;
 
 class MainWindow : public QMainWindow {
@@ -50,6 +57,13 @@ public:
     ChannelProfileView* channelProfileView() const { return profile_; }
     HeatmapView* heatmapView() const { return heatmap_; }
     StatsService* statsService() const { return stats_; }
+    EvalService* evalService() const { return eval_; }
+    EvaluatePanel* evaluatePanel() const { return evaluate_; }
+    RunsPanel* runsPanel() const { return runs_; }
+
+    // Shows the Evaluate and Runs docks and starts a perplexity run on
+    // `textFile` (ctx / maxWindows 0: the panel's defaults) for the open model.
+    void evaluateText(const QString& textFile, int ctx, int maxWindows);
 
     // Writes the visible table rows, in their current order, as CSV (the
     // columns of `quantscope-cli inspect --csv`). Empty string or the error.
@@ -58,6 +72,8 @@ public:
 signals:
     void modelOpened(const QString& path);
     void statsFinished();
+    // A run finished and was stored in the project (and listed in the Runs dock).
+    void evaluationFinished(const qs::RunRecord& run);
     void errorOccurred(const QString& message);
 
 protected:
@@ -78,6 +94,7 @@ private:
     void onStatsProgress(double fraction, const QString& stage);
     void onStatsReady(const std::vector<qs::TensorStats>& stats);
     void onStatsCancelled();
+    void onRunStored(const qs::RunRecord& run);
     void onSelectionChanged(const QList<int>& tensorRows, int current);
     void reportError(const QString& title, const QString& message);
     void setBusy(bool busy);
@@ -91,6 +108,11 @@ private:
     HistogramView* histogram_;
     ChannelProfileView* profile_;
     StatsService* stats_;
+    EvalService* eval_;
+    EvaluatePanel* evaluate_;
+    RunsPanel* runs_;
+    QDockWidget* evaluateDock_ = nullptr;
+    QDockWidget* runsDock_ = nullptr;
     QElapsedTimer statsClock_;
 
     QAction* openAction_ = nullptr;

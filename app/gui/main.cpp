@@ -1,6 +1,9 @@
 // quantscope: the workbench. Wiring only; everything lives in views/ and core/.
 //   quantscope [MODEL]                      open MODEL (default: the bundled demo model)
 //   quantscope --open MODEL --screenshot F  render the window once statistics are ready, save F, exit
+//   ... --evaluate-text TEXT [--ctx N] [--max-windows N]
+//                                           then run a perplexity evaluation (stored in the model's
+//                                           project); with --screenshot, render once it is listed
 #include <cstdio>
 
 #include <QApplication>
@@ -40,8 +43,19 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshotOption(
         QStringLiteral("screenshot"), QStringLiteral("Render the window once statistics are ready, save it, exit."),
         QStringLiteral("FILE.png"));
+    const QCommandLineOption evaluateOption(
+        QStringLiteral("evaluate-text"), QStringLiteral("Once statistics are ready, evaluate perplexity on TEXT."),
+        QStringLiteral("TEXT"));
+    const QCommandLineOption ctxOption(QStringLiteral("ctx"), QStringLiteral("Window length for --evaluate-text."),
+                                       QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption windowsOption(QStringLiteral("max-windows"),
+                                           QStringLiteral("Windows for --evaluate-text (0: all)."), QStringLiteral("N"),
+                                           QStringLiteral("0"));
     parser.addOption(openOption);
     parser.addOption(screenshotOption);
+    parser.addOption(evaluateOption);
+    parser.addOption(ctxOption);
+    parser.addOption(windowsOption);
     parser.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("Model to open (same as --open)."));
     parser.process(app);
 
@@ -50,6 +64,9 @@ int main(int argc, char** argv) {
     if (model.isEmpty()) model = demoModel();
     const QString screenshot = parser.value(screenshotOption);
     const bool interactive = screenshot.isEmpty();
+    const QString evaluateText = parser.value(evaluateOption);
+    const int ctx = parser.value(ctxOption).toInt();
+    const int maxWindows = parser.value(windowsOption).toInt();
 
     qs::views::MainWindow window(interactive);
     if (!interactive) {
@@ -58,7 +75,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "quantscope: %s\n", qPrintable(message));
             QCoreApplication::exit(1);
         });
-        QObject::connect(&window, &qs::views::MainWindow::statsFinished, &app, [&window, screenshot] {
+        auto takeScreenshot = [&window, screenshot] {
             // One more event-loop pass so the charts' queued replots have run.
             QTimer::singleShot(100, &window, [&window, screenshot] {
                 if (!window.grab().save(screenshot)) {
@@ -68,9 +85,17 @@ int main(int argc, char** argv) {
                 }
                 QCoreApplication::exit(0);
             });
-        });
+        };
+        if (evaluateText.isEmpty())
+            QObject::connect(&window, &qs::views::MainWindow::statsFinished, &app, takeScreenshot);
+        else  // with the Runs table showing the finished run
+            QObject::connect(&window, &qs::views::MainWindow::evaluationFinished, &app, takeScreenshot);
         window.resize(kScreenshotSize);
     }
+    if (!evaluateText.isEmpty())
+        QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
+                         [&window, evaluateText, ctx, maxWindows] { window.evaluateText(evaluateText, ctx, maxWindows); },
+                         Qt::SingleShotConnection);
     window.show();
     // Open once the event loop runs, so an early error can end it.
     QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });

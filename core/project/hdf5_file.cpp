@@ -2,17 +2,19 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 
 #include <unistd.h>
 
 namespace qs {
 namespace {
 
-// HDF5 prints its error stack to stderr by default; errors here become exceptions instead.
+// HDF5 prints its error stack to stderr by default; errors here become
+// exceptions instead. The setting is per thread in thread-safe HDF5 builds
+// (Debian's), so each thread that opens a file turns it off once.
 void silenceHdf5Errors() {
-    static std::once_flag once;
-    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+    thread_local bool silenced = false;
+    if (!silenced) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    silenced = true;
 }
 
 // Closes whatever kind of HDF5 id it holds.

@@ -1,0 +1,96 @@
+// The engine face of evaluation (after Hotspot's PerfParser, like
+// StatsService): start a perplexity, task-accuracy or KL job, get progress
+// with tokens/s and time left, cancel it, receive the finished run as it was
+// stored in the project file. The work is core's evaluatePerplexity /
+// evaluateTask / compareWithBase on a worker thread; every signal is
+// delivered in the receiver's thread through queued calls, and only for the
+// newest job: a job superseded by start() ends silently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include "eval/task_items.h"
+#include "project/project_file.h"
+
+class QThread;
+
+namespace qs {
+class Checkpoint;
+class JobControl;
+struct DecoderBlockWeights;
+}  // namespace qs
+
+namespace qs::views {
+
+class EvalJob;
+
+enum class EvalKind {
+    Perplexity,  // perplexity of `dataset`, a text file
+    Task,        // zero-shot accuracy on `dataset`, a task file of `taskType`
+    Kl,          // KL of the adjusted model against the same checkpoint unadjusted, on a text file
+};
+
+// The RunRecord::kind of each EvalKind: "perplexity", "task", "kl".
+QString evalKindName(EvalKind kind);
+
+struct EvalRequest {
+    EvalKind kind = EvalKind::Perplexity;
+    std::shared_ptr<const qs::Checkpoint> checkpoint;
+    QString dataset;  // text file (perplexity, KL) or task file / MMLU directory (task)
+    qs::TaskType taskType = qs::TaskType::Piqa;
+    int taskLimit = 0;       // first N items; 0: all
+    int64_t ctx = 0;         // window length; 0: the model's default (min(2048, max positions))
+    int64_t maxWindows = 0;  // 0: every full window
+    // The quantization plan the model runs under: its label for the record
+    // and the block adjuster; both empty for the unquantized model.
+    QString planLabel;
+    std::function<void(qs::DecoderBlockWeights&)> adjustBlock;
+    QString projectPath;  // where the finished run is stored (addRun)
+};
+
+class EvalService : public QObject {
+    Q_OBJECT
+public:
+    explicit EvalService(QObject* parent = nullptr);
+    // Cancels the running job and waits for its thread: no worker outlives
+    // the service (the worker posts to it).
+    ~EvalService() override;
+
+    // Starts a job; a running job is cancelled and its results dropped.
+    void start(EvalRequest request);
+    bool isRunning() const { return running_; }
+
+public slots:
+    // Asks the running job to stop; cancelled() follows and nothing is stored.
+    void cancel();
+
+signals:
+    void started();
+    // tokensPerSecond and secondsLeft are 0 until the first tokens went through.
+    void progress(double fraction, double tokensPerSecond, double secondsLeft, const QString& stage);
+    // The stored run, its id set.
+    void finished(const qs::RunRecord& run);
+    // The message names the file and the problem.
+    void failed(const QString& message);
+    void cancelled();
+
+private:
+    // Runs on the worker thread.
+    void run(uint64_t jobId, const EvalRequest& request, std::shared_ptr<EvalJob> job);
+    bool isCurrent(uint64_t jobId) const { return jobId == currentJob_ && running_; }
+
+    uint64_t currentJob_ = 0;
+    bool running_ = false;
+    std::shared_ptr<EvalJob> job_;
+    QList<QThread*> threads_;  // alive until finished; joined by the destructor
+};
+
+}  // namespace qs::views
+
+Q_DECLARE_METATYPE(qs::RunRecord)
