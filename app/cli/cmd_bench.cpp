@@ -11,6 +11,7 @@
 #include "cli_commands.h"
 #include "cpu/memory_read.h"
 #include "eval/eval_benchmark.h"
+#include "quant/gptq_benchmark.h"
 #include "stats/tensor_stats.h"
 #include "tensor/dtype.h"
 
@@ -126,13 +127,39 @@ int benchEval(Args& args) {
     return 0;
 }
 
+// GPTQ on one synthetic layer: Hessian accumulation and solve against the sgemm bound.
+int benchQuant(Args& args) {
+    const bool json = args.flag("--json");
+    GptqBenchmarkOptions o;
+    o.rows = args.intOption("--rows", 4096);
+    o.cols = args.intOption("--cols", 4096);
+    o.tokens = args.intOption("--tokens", 128 * 2048);
+    o.threads = int(args.intOption("--threads", 2));
+    o.repeats = int(args.intOption("--repeat", 1));
+    o.quant.bits = int(args.intOption("--bits", 4));
+    o.quant.groupSize = args.intOption("--group", 0);
+    args.finish();
+    if (o.rows < 1 || o.cols < 1 || o.tokens < 1) throw UsageError("--rows, --cols and --tokens must be positive");
+    if (o.threads < 1 || o.threads > 1024) throw UsageError("--threads must be in 1..1024");
+    if (o.repeats < 1) throw UsageError("--repeat must be at least 1");
+    if (o.quant.bits < 2 || o.quant.bits > 8 || o.quant.groupSize < 0)
+        throw UsageError("--bits must be 2..8 and --group >= 0 (0: per channel)");
+    const GptqBenchmarkResult r = benchmarkGptq(o);
+    if (json)
+        std::printf("%s\n", gptqBenchmarkJson(r).dump(2).c_str());
+    else
+        std::printf("%s", gptqBenchmarkSummary(r).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int runBench(Args& args) {
-    const std::string which = args.positional("BENCHMARK (stats | eval)");
+    const std::string which = args.positional("BENCHMARK (stats | eval | quant)");
     if (which == "stats") return benchStats(args);
     if (which == "eval") return benchEval(args);
-    throw UsageError("unknown benchmark '" + which + "' (known: stats, eval)");
+    if (which == "quant") return benchQuant(args);
+    throw UsageError("unknown benchmark '" + which + "' (known: stats, eval, quant)");
 }
 
 }  // namespace qs::cli

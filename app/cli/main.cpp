@@ -19,6 +19,7 @@ void usage() {
                  "           [--weight-format int|fp8]\n"
                  "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
                  "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
+                 "  bench quant [--rows N] [--cols N] [--tokens N] [--threads N] [--repeat N] [--bits B] [--group G] [--json]\n"
                  "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n"
                  "  --version\n");
 }

@@ -30,18 +30,6 @@ double bestSeconds(int repeats, Fn&& fn) {
     return best;
 }
 
-// FLOP/s of linearForward on n x n x n: large enough for Eigen's blocking to
-// reach its steady rate, small enough to take well under a second.
-double measureGemmFlops(int64_t n, int repeats) {
-    std::vector<float> a(size_t(n * n)), w(size_t(n * n)), y(size_t(n * n));
-    for (size_t i = 0; i < a.size(); ++i) {
-        a[i] = float(i % 17) * 0.01f - 0.08f;
-        w[i] = float(i % 13) * 0.01f - 0.06f;
-    }
-    const double s = bestSeconds(repeats, [&] { linearForward(a.data(), n, n, w.data(), n, y.data()); });
-    return 2.0 * double(n) * double(n) * double(n) / s;
-}
-
 // Deterministic ids spread over the vocabulary (xorshift64).
 std::vector<int32_t> syntheticIds(int64_t n, int64_t vocab) {
     std::vector<int32_t> ids(static_cast<size_t>(n));
@@ -56,6 +44,18 @@ std::vector<int32_t> syntheticIds(int64_t n, int64_t vocab) {
 }
 
 }  // namespace
+
+// n large enough for Eigen's blocking to reach its steady rate, small enough
+// to take well under a second.
+double measureGemmFlops(int64_t n, int repeats) {
+    std::vector<float> a(size_t(n * n)), w(size_t(n * n)), y(size_t(n * n));
+    for (size_t i = 0; i < a.size(); ++i) {
+        a[i] = float(i % 17) * 0.01f - 0.08f;
+        w[i] = float(i % 13) * 0.01f - 0.06f;
+    }
+    const double s = bestSeconds(repeats, [&] { linearForward(a.data(), n, n, w.data(), n, y.data()); });
+    return 2.0 * double(n) * double(n) * double(n) / s;
+}
 
 double modelFlopsPerToken(const ModelConfig& c, int64_t ctx) {
     const double qDim = double(c.numHeads * c.headDim), kvDim = double(c.numKvHeads * c.headDim);

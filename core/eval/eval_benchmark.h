@@ -41,6 +41,10 @@ struct EvalBenchmarkResult {
 // over the (ctx + 1) / 2 keys an average causal position sees.
 double modelFlopsPerToken(const ModelConfig& config, int64_t ctx);
 
+// FLOP/s of linearForward (the sgemm every benchmark's GEMM bound is) on
+// n x n x n, best of `repeats`, on the current compute threads.
+double measureGemmFlops(int64_t n, int repeats);
+
 EvalBenchmarkResult benchmarkEval(const EvalBenchmarkOptions& options);
 nlohmann::json evalBenchmarkJson(const EvalBenchmarkResult& r);
 std::string evalBenchmarkSummary(const EvalBenchmarkResult& r);  // a few human-readable lines

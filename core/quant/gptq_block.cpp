@@ -1,0 +1,113 @@
+#include "quant/gptq_block.h"
+
+#include <array>
+#include <chrono>
+#include <stdexcept>
+
+#include "cpu/hessian.h"
+#include "formats/tensor_names.h"
+#include "model/decoder_block.h"
+#include "quant/output_error.h"
+
+namespace qs {
+
+namespace {
+
+// Layers that read one input, quantized together on that input's Hessian.
+struct Stage {
+    Projection input;  // the projection whose input the Hessian is taken of
+    std::vector<Projection> layers;
+    const char* label;
+};
+const std::array<Stage, 4> kStages = {{
+    {Projection::Q, {Projection::Q, Projection::K, Projection::V}, "q, k, v"},
+    {Projection::O, {Projection::O}, "o"},
+    {Projection::Gate, {Projection::Gate, Projection::Up}, "gate, up"},
+    {Projection::Down, {Projection::Down}, "down"},
+}};
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Rows pushed through the block at once: whole sequences up to this many rows
+// (a longer sequence goes alone), bounding the MLP's [rows, intermediate]
+// work buffers while keeping the GEMMs large.
+constexpr int64_t kChunkRows = 4096;
+
+// Runs every sequence through the block, a chunk of sequences at a time. With
+// `inPlace`, hidden becomes the block's outputs; otherwise each chunk runs on
+// a copy, only for the observer's sake.
+void runSequences(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
+                  RopeLayout layout, std::vector<float>& hidden, std::span<const int64_t> seqStarts, bool inPlace,
+                  const LinearInputObserver& observer) {
+    BlockScratch scratch;
+    std::vector<float> copy;
+    std::vector<int64_t> starts;  // the chunk's sequence starts, from 0
+    const size_t nseq = seqStarts.size() - 1;
+    for (size_t s0 = 0, s1 = 0; s0 < nseq; s0 = s1) {
+        for (s1 = s0 + 1; s1 < nseq && seqStarts[s1 + 1] - seqStarts[s0] <= kChunkRows;) ++s1;
+        starts.clear();
+        for (size_t s = s0; s <= s1; ++s) starts.push_back(seqStarts[s] - seqStarts[s0]);
+        const int64_t rows = starts.back();
+        float* first = hidden.data() + seqStarts[s0] * config.hiddenSize;
+        if (!inPlace) {
+            copy.assign(first, first + rows * config.hiddenSize);
+            first = copy.data();
+        }
+        forwardDecoderBlock(config, weights, rope, layout, first, starts.data(), int64_t(s1 - s0), scratch, observer);
+    }
+}
+
+}  // namespace
+
+std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, DecoderBlockWeights& weights,
+                                               const RopeTable& rope, RopeLayout layout, std::vector<float>& hidden,
+                                               std::span<const int64_t> seqStarts, const GptqBlockOptions& options) {
+    validateGptqOptions(options.quant);
+    if (seqStarts.size() < 2 || seqStarts.front() != 0 ||
+        int64_t(hidden.size()) != seqStarts.back() * config.hiddenSize)
+        throw std::invalid_argument("GPTQ block " + std::to_string(weights.block) +
+                                    ": hidden must hold [seqStarts.back(), hidden_size] rows of at least one sequence");
+    const auto progress = [&](size_t stage, const std::string& what) {
+        if (!options.job) return;
+        const double f = double(stage) / double(kStages.size() + 1);
+        options.job->step(options.progressBegin + (options.progressEnd - options.progressBegin) * f,
+                          "block " + std::to_string(weights.block) + ": " + what);
+    };
+
+    std::vector<GptqLayerReport> reports;
+    for (size_t st = 0; st < kStages.size(); ++st) {
+        const Stage& stage = kStages[st];
+        progress(st, std::string("GPTQ ") + stage.label);
+        const auto t0 = std::chrono::steady_clock::now();
+        HessianAccumulator accumulator(weights[stage.input].inFeatures);
+        runSequences(config, weights, rope, layout, hidden, seqStarts, false,
+                     [&](Projection p, const float* x, int64_t rows, int64_t) {
+                         if (p == stage.input) accumulator.add(x, rows);
+                     });
+        const std::vector<double> hessian = accumulator.takeMatrix();
+        const double captureSeconds = secondsSince(t0);
+
+        for (const Projection p : stage.layers) {
+            const auto t1 = std::chrono::steady_clock::now();
+            GptqLayerReport report;
+            report.block = weights.block;
+            report.projection = p;
+            report.name = linearTensorName(weights.block, int(p));
+            report.captureSeconds = captureSeconds;
+            GptqResult result = gptqQuantize(weights[p], hessian, options.quant, report.name);
+            report.relativeError = relativeOutputError(weights[p], result.dequantized, hessian);
+            report.deadColumns = result.deadColumns;
+            report.solveSeconds = secondsSince(t1);
+            weights[p].w = result.dequantized;
+            if (options.onLayer) options.onLayer(report, result, hessian);
+            reports.push_back(std::move(report));
+        }
+    }
+    progress(kStages.size(), "output of the quantized block");
+    runSequences(config, weights, rope, layout, hidden, seqStarts, true, {});
+    return reports;
+}
+
+}  // namespace qs
