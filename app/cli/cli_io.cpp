@@ -17,6 +17,16 @@ std::string readTextFile(const std::string& path) {
     return s.str();
 }
 
+PerplexityOptions perplexityOptionsFromArgs(Args& args) {
+    PerplexityOptions opts;
+    opts.ctx = args.intOption("--ctx", 0);
+    opts.maxWindows = args.intOption("--max-windows", 0);
+    opts.addBos = args.flag("--bos");
+    if (opts.ctx < 0 || opts.ctx == 1) throw UsageError("--ctx must be at least 2 tokens");
+    if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
+    return opts;
+}
+
 JobControl::ProgressFn terminalProgress() {
     if (!::isatty(STDERR_FILENO)) return {};
     return [](double fraction, const std::string& stage) {

@@ -2,7 +2,6 @@
 // measured in the same run (ARCHITECTURE.md, kernels/). One function per
 // benchmark; runBench dispatches on the first positional.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -10,6 +9,7 @@
 
 #include "cli_commands.h"
 #include "cpu/memory_read.h"
+#include "jobs/best_seconds.h"
 #include "eval/eval_benchmark.h"
 #include "quant/gptq_benchmark.h"
 #include "stats/tensor_stats.h"
@@ -18,18 +18,6 @@
 namespace qs::cli {
 
 namespace {
-
-// Best (shortest) wall time of `repeats` runs of fn, in seconds.
-template <typename Fn>
-double bestSeconds(int repeats, Fn&& fn) {
-    double best = 1e300;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return best;
-}
 
 // Weight-like BF16 values without a file: a sum of four uniform bytes
 // (Irwin-Hall, close to a Gaussian) scaled to std 0.02, with every 4099th

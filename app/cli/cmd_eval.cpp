@@ -63,10 +63,7 @@ int runEval(Args& args) {
     const auto taskType = args.option("--task-type");
     const auto tokenizerPath = args.option("--tokenizer");
     const long long limit = args.intOption("--limit", 0);
-    PerplexityOptions opts;
-    opts.ctx = args.intOption("--ctx", 0);
-    opts.maxWindows = args.intOption("--max-windows", 0);
-    opts.addBos = args.flag("--bos");
+    PerplexityOptions opts = perplexityOptionsFromArgs(args);
     const std::optional<QuantPlan> plan = planFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
@@ -76,8 +73,6 @@ int runEval(Args& args) {
         return runTaskEval(modelPath, *taskPath, *taskType, int(limit), tokenizerPath, plan, json);
     }
     if (!textPath) throw UsageError("eval needs --text FILE or --task FILE --task-type T");
-    if (opts.ctx < 0 || opts.ctx == 1) throw UsageError("--ctx must be at least 2 tokens");
-    if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
 
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel model(*ckpt);

@@ -26,18 +26,13 @@ int runKl(Args& args) {
     const auto projectOption = args.option("--project");
     const auto tokenizerPath = args.option("--tokenizer");
     const long long topK = args.intOption("--top-k", 0);
-    PerplexityOptions opts;
-    opts.ctx = args.intOption("--ctx", 0);
-    opts.maxWindows = args.intOption("--max-windows", 0);
-    opts.addBos = args.flag("--bos");
+    const PerplexityOptions opts = perplexityOptionsFromArgs(args);
     const std::optional<QuantPlan> plan = planFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!textPath) throw UsageError("kl needs --text FILE");
     if (!basePath && !plan) throw UsageError("kl needs --base BASE_MODEL, or a plan (--plan / --method) to compare MODEL quantized against itself");
     if (topK < 0 || topK > (1 << 30)) throw UsageError("--top-k must be a non-negative count (0: automatic)");
-    if (opts.ctx < 0 || opts.ctx == 1) throw UsageError("--ctx must be at least 2 tokens");
-    if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
 
     const auto started = std::chrono::steady_clock::now();
     const auto baseCkpt = openCheckpoint(basePath ? *basePath : modelPath);

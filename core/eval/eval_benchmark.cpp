@@ -1,7 +1,6 @@
 #include "eval/eval_benchmark.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -13,22 +12,12 @@
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"
 #include "formats/checkpoint.h"
+#include "jobs/best_seconds.h"
 #include "model/llama_model.h"
 
 namespace qs {
 
 namespace {
-
-template <typename Fn>
-double bestSeconds(int repeats, Fn&& fn) {
-    double best = 1e300;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return best;
-}
 
 // Deterministic ids spread over the vocabulary (xorshift64).
 std::vector<int32_t> syntheticIds(int64_t n, int64_t vocab) {

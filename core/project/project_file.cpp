@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "project/fnv1a.h"
 #include "project/model_side_path.h"
 #include "project/stats_cache.h"
 
@@ -28,15 +29,6 @@ void checkFormat(const Hdf5Node& root) {
     if (!root.has("runs") && !root.has("kl_base")) return;  // empty project
     if (root.attrString("format") != kFormat)
         throw Hdf5Error(root.where() + ": not a QuantScope project (format " + root.attrString("format") + ")");
-}
-
-uint64_t fnv1a64(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 void writeRun(const Hdf5Node& runs, const RunRecord& r) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sys/stat.h>
 
+#include "project/fnv1a.h"
 #include "project/hdf5_file.h"
 #include "project/model_side_path.h"
 
@@ -13,15 +14,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "quantscope-stats-1";
-
-uint64_t fnv1a64(const std::byte* data, int64_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (int64_t i = 0; i < n; ++i) {
-        h ^= static_cast<uint64_t>(data[i]);
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 void writeHistogram(const Hdf5Node& g, const std::string& prefix, const Histogram& h) {
     g.setAttr(prefix + "_symlog", static_cast<int64_t>(h.symlog));
@@ -104,7 +96,7 @@ std::string checkpointFingerprint(const Checkpoint& ckpt) {
         const int64_t head = std::min<int64_t>(f->size(), 64 * 1024);
         if (!fp.empty()) fp += '|';
         fp += std::to_string(f->size()) + ":" + std::to_string(mtimeNs) + ":" +
-              std::to_string(fnv1a64(f->data(), head));
+              std::to_string(fnv1a64(f->data(), size_t(head)));
     }
     return fp;
 }
