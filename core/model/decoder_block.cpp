@@ -13,21 +13,6 @@ namespace qs {
 
 namespace {
 
-void quantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols) {
-    using F = InputQuant::Format;
-    if (q.format == F::Int8) {
-        if (q.perToken)
-            fakeQuantizeIntRows(x, rows, cols, cols, 8, true);
-        else
-            fakeQuantizeIntWithGrid(x, rows * cols, int8GridForScale(q.staticScale));
-    } else if (q.format == F::F8E4M3) {
-        if (q.perToken)
-            fakeQuantizeF8Rows(x, rows, cols);
-        else
-            fakeQuantizeF8WithScale(x, rows * cols, q.staticScale);
-    }
-}
-
 // y (=|+=) x · Wᵀ for `rows` rows, telling the observer about x first. x is
 // the input as the layer computes with it (already rounded by its InputQuant).
 void runLinear(const DecoderBlockWeights& weights, Projection p, const float* x, int64_t rows, float* y,
@@ -48,14 +33,14 @@ void runLinearsOnSharedInput(const DecoderBlockWeights& weights, std::initialize
     const InputQuant& first = weights[*ps.begin()].inputQuant;
     const bool agree = std::all_of(ps.begin(), ps.end(), [&](Projection p) { return weights[p].inputQuant == first; });
     const int64_t cols = weights[*ps.begin()].inFeatures;
-    if (agree) quantizeInput(first, x, rows, cols);
+    if (agree) fakeQuantizeInput(first, x, rows, cols);
     auto out = outs.begin();
     for (Projection p : ps) {
         const InputQuant& q = weights[p].inputQuant;
         const float* input = x;
         if (!agree && q.format != InputQuant::Format::None) {
             copy.assign(x, x + rows * cols);
-            quantizeInput(q, copy.data(), rows, cols);
+            fakeQuantizeInput(q, copy.data(), rows, cols);
             input = copy.data();
         }
         runLinear(weights, p, input, rows, *out++, accumulate, observer);
@@ -63,6 +48,21 @@ void runLinearsOnSharedInput(const DecoderBlockWeights& weights, std::initialize
 }
 
 }  // namespace
+
+void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols) {
+    using F = InputQuant::Format;
+    if (q.format == F::Int8) {
+        if (q.perToken)
+            fakeQuantizeIntRows(x, rows, cols, cols, 8, true);
+        else
+            fakeQuantizeIntWithGrid(x, rows * cols, int8GridForScale(q.staticScale));
+    } else if (q.format == F::F8E4M3) {
+        if (q.perToken)
+            fakeQuantizeF8Rows(x, rows, cols);
+        else
+            fakeQuantizeF8WithScale(x, rows * cols, q.staticScale);
+    }
+}
 
 void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
                          RopeLayout layout, float* hidden, const int64_t* seqStarts, int64_t nseq, BlockScratch& scratch,

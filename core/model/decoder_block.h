@@ -27,6 +27,10 @@ struct BlockScratch {
     std::vector<int32_t> positions;
 };
 
+// Rounds a linear's input x [rows, cols] in place as `q` says (cpu/fake_quant.h),
+// exactly as the forward pass does; calibration searches score candidates with it.
+void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols);
+
 // hidden: [seqStarts[nseq], hidden_size] row-major, sequence s in rows
 // [seqStarts[s], seqStarts[s + 1]) with seqStarts[0] = 0; positions restart
 // at 0 in each sequence. The rope table must cover the longest sequence.

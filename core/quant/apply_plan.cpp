@@ -11,7 +11,17 @@ namespace qs {
 
 namespace {
 
-// What the forward pass needs to round a layer's input as the spec says.
+// The checks that do not need the weights: what makes a spec unusable on the fly.
+void checkOnTheFly(const QuantSpec& spec, const std::string& layer, int64_t inFeatures) {
+    if (spec.method != QuantMethod::Rtn)
+        throw std::invalid_argument(layer + ": method " + std::string(methodName(spec.method)) +
+                                    " needs calibration; use quantscope-cli quantize");
+    validateQuantSpec(spec, layer, inFeatures);
+    inputQuantFor(spec.activation, layer);
+}
+
+}  // namespace
+
 InputQuant inputQuantFor(const ActivationSpec& a, const std::string& layer) {
     InputQuant q;
     if (a.format == ActivationFormat::None) return q;
@@ -27,16 +37,7 @@ InputQuant inputQuantFor(const ActivationSpec& a, const std::string& layer) {
     return q;
 }
 
-// The checks that do not need the weights: what makes a spec unusable on the fly.
-void checkOnTheFly(const QuantSpec& spec, const std::string& layer, int64_t inFeatures) {
-    if (spec.method != QuantMethod::Rtn)
-        throw std::invalid_argument(layer + ": method " + std::string(methodName(spec.method)) +
-                                    " needs calibration; use quantscope-cli quantize");
-    validateQuantSpec(spec, layer, inFeatures);
-    inputQuantFor(spec.activation, layer);
-}
-
-void quantizeWeights(const QuantSpec& spec, LinearWeights& l) {
+void fakeQuantizeWeights(const QuantSpec& spec, LinearWeights& l) {
     float* w = l.w.data();
     const int64_t rows = l.outFeatures, cols = l.inFeatures;
     if (spec.format == WeightFormat::F8E4M3) {
@@ -53,8 +54,6 @@ void quantizeWeights(const QuantSpec& spec, LinearWeights& l) {
     }
 }
 
-}  // namespace
-
 void applyPlanToBlock(const QuantPlan& plan, DecoderBlockWeights& block) {
     for (int p = 0; p < kProjectionCount; ++p) {
         const std::string name = linearTensorName(block.block, p);
@@ -62,7 +61,7 @@ void applyPlanToBlock(const QuantPlan& plan, DecoderBlockWeights& block) {
         if (!spec) continue;
         LinearWeights& l = block.linear[size_t(p)];
         checkOnTheFly(*spec, name, l.inFeatures);
-        quantizeWeights(*spec, l);
+        fakeQuantizeWeights(*spec, l);
         l.inputQuant = inputQuantFor(spec->activation, name);
     }
 }

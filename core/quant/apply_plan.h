@@ -7,12 +7,20 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "formats/model_config.h"
 #include "model/decoder_block_weights.h"
 #include "quant/quant_plan.h"
 
 namespace qs {
+
+// What the forward pass needs to round a layer's input as `a` says; a static
+// per-tensor scale must be given (a.scale), else std::invalid_argument naming `layer`.
+InputQuant inputQuantFor(const ActivationSpec& a, const std::string& layer);
+// Fake-quantizes l.w in place (RTN integer or FP8 at the spec's granularity);
+// the calibration methods end with it once they have chosen their weights.
+void fakeQuantizeWeights(const QuantSpec& spec, LinearWeights& l);
 
 // Quantizes `block` in place by the plan. Throws std::invalid_argument naming
 // the layer for a method that needs calibration, a static activation scale

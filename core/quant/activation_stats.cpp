@@ -1,0 +1,54 @@
+#include "quant/activation_stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace qs {
+
+float ActivationStats::absmax() const {
+    return channelAbsmax.empty() ? 0.0f : *std::max_element(channelAbsmax.begin(), channelAbsmax.end());
+}
+
+ActivationStats activationStats(const SiteInput& input) {
+    ActivationStats s;
+    s.tokens = input.rows;
+    s.channelAbsmax.assign(size_t(input.cols), 0.0f);
+    s.channelMeanAbs.assign(size_t(input.cols), 0.0);
+    s.tokenAbsmaxMin = input.rows > 0 ? std::numeric_limits<float>::infinity() : 0.0f;
+    for (int64_t r = 0; r < input.rows; ++r) {
+        const float* x = input.row(r);
+        float rowMax = 0;
+        for (int64_t j = 0; j < input.cols; ++j) {
+            const float a = std::fabs(x[j]);
+            rowMax = std::max(rowMax, a);
+            s.channelAbsmax[size_t(j)] = std::max(s.channelAbsmax[size_t(j)], a);
+            s.channelMeanAbs[size_t(j)] += a;
+        }
+        s.tokenAbsmaxMin = std::min(s.tokenAbsmaxMin, rowMax);
+        s.tokenAbsmaxMax = std::max(s.tokenAbsmaxMax, rowMax);
+    }
+    if (input.rows > 0)
+        for (double& m : s.channelMeanAbs) m /= double(input.rows);
+    return s;
+}
+
+std::vector<ActivationStats> activationStats(const BlockInputs& inputs) {
+    std::vector<ActivationStats> stats;
+    for (const SiteInput& site : inputs) stats.push_back(activationStats(site));
+    return stats;
+}
+
+std::vector<float> weightColumnAbsmax(const DecoderBlockWeights& block, std::span<const Projection> linears) {
+    std::vector<float> m;
+    for (Projection p : linears) {
+        const LinearWeights* l = &block[p];
+        m.resize(static_cast<size_t>(l->inFeatures), 0.0f);
+        for (int64_t o = 0; o < l->outFeatures; ++o)
+            for (int64_t j = 0; j < l->inFeatures; ++j)
+                m[size_t(j)] = std::max(m[size_t(j)], std::fabs(l->w[size_t(o * l->inFeatures + j)]));
+    }
+    return m;
+}
+
+}  // namespace qs
