@@ -1,5 +1,6 @@
 #include "cli_plan.h"
 
+#include "cli_io.h"
 #include "quant/apply_plan.h"
 
 namespace qs::cli {
@@ -25,10 +26,8 @@ double positiveNumber(const std::string& name, const std::string& v) {
     throw UsageError(name + " expects a positive number, got '" + v + "'");
 }
 
-}  // namespace
-
 // The plan of --plan FILE, or of the shorthand options; nullopt for none.
-std::optional<QuantPlan> planFromArgs(Args& args) {
+std::optional<QuantPlan> planOnlyFromArgs(Args& args) {
     const auto planPath = args.option("--plan");
     const auto method = args.option("--method");
     const long long bits = args.intOption("--bits", 0);
@@ -73,8 +72,41 @@ std::optional<QuantPlan> planFromArgs(Args& args) {
     return uniformPlan(spec);
 }
 
-std::function<void(DecoderBlockWeights&)> adjusterFor(const std::optional<QuantPlan>& plan, const LlamaModel& model) {
-    return plan ? onTheFlyBlockAdjuster(*plan, model.config()) : std::function<void(DecoderBlockWeights&)>{};
+}  // namespace
+
+CliPlan planFromArgs(Args& args) {
+    CliPlan p;
+    p.calibPath = args.option("--calib");
+    p.calib.sequences = args.intOption("--nsamples", p.calib.sequences);
+    p.calib.length = args.intOption("--seqlen", p.calib.length);
+    p.calib.seed = uint64_t(args.intOption("--seed", 0));
+    if (p.calib.sequences < 1 || p.calib.length < 2) throw UsageError("--nsamples must be >= 1 and --seqlen >= 2");
+    p.plan = planOnlyFromArgs(args);
+    if (p.calibPath && !p.plan) throw UsageError("--calib goes with a plan (--plan or --method ...)");
+    return p;
+}
+
+std::string CliPlan::label() const { return plan ? quantPlanLabel(*plan) : std::string(); }
+
+PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer,
+                                          const GptqLayerHook& onGptqLayer) {
+    if (!p.calibPath)
+        throw UsageError("the plan (" + p.label() + ") needs calibration data: give --calib FILE [--nsamples N --seqlen L]");
+    const TokenBatch calibration = calibrationFromFile(tokenizer, *p.calibPath, p.calib, model.config());
+    const JobControl job(terminalProgress());
+    PlanQuantizeOptions o;
+    o.job = &job;
+    o.onGptqLayer = onGptqLayer;
+    return quantizePlanWithCalibration(model, *p.plan, calibration, o);
+}
+
+std::function<void(DecoderBlockWeights&)> adjusterFor(const CliPlan& p, const LlamaModel& model,
+                                                      const Tokenizer& tokenizer) {
+    if (!p.plan) return {};
+    if (!planNeedsCalibration(*p.plan, model.config())) return onTheFlyBlockAdjuster(*p.plan, model.config());
+    // The quantized blocks live as long as the adjuster that hands them out.
+    auto quantized = std::make_shared<PlanQuantizeResult>(calibratedQuantization(p, model, tokenizer, {}));
+    return [quantized](DecoderBlockWeights& block) { block = quantized->model.blocks.at(size_t(block.block)); };
 }
 
 }  // namespace qs::cli

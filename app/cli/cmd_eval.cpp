@@ -19,20 +19,18 @@
 #include "eval/task_readers.h"
 #include "formats/checkpoint.h"
 #include "formats/format_error.h"
-#include "quant/apply_plan.h"
-#include "quant/quant_plan.h"
 #include "tokenize/tokenizer.h"
 
 namespace qs::cli {
 
 namespace {
 
-void addPlanLabel(nlohmann::json& j, const std::optional<QuantPlan>& plan) {
-    j["plan"] = plan ? quantPlanLabel(*plan) : "none";
+void addPlanLabel(nlohmann::json& j, const CliPlan& plan) {
+    j["plan"] = plan.plan ? plan.label() : "none";
 }
 
 int runTaskEval(const std::string& modelPath, const std::string& taskPath, const std::string& typeName, int limit,
-                const std::optional<std::string>& tokenizerPath, const std::optional<QuantPlan>& plan, bool json) {
+                const std::optional<std::string>& tokenizerPath, const CliPlan& plan, bool json) {
     const auto type = taskTypeFromName(typeName);
     if (!type) throw UsageError("--task-type must be one of hellaswag, arc, piqa, winogrande, boolq, lambada, mmlu, openbookqa");
     const auto items = readTaskFile(taskPath, *type, limit);
@@ -41,7 +39,7 @@ int runTaskEval(const std::string& modelPath, const std::string& taskPath, const
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
     const JobControl job(terminalProgress());
     TaskEvalOptions options;
-    options.adjustBlock = adjusterFor(plan, model);
+    options.adjustBlock = adjusterFor(plan, model, *tokenizer);
     const TaskScore s = evaluateTask(model, *tokenizer, items, options, &job);
     if (json) {
         nlohmann::json j = taskScoreJson(s);
@@ -49,7 +47,7 @@ int runTaskEval(const std::string& modelPath, const std::string& taskPath, const
         std::printf("%s\n", j.dump(2).c_str());
     } else {
         std::printf("%s on %s (%s, %lld items)\n", ckpt->path.c_str(), taskPath.c_str(), typeName.c_str(), (long long)s.n);
-        if (plan) std::printf("plan     %s\n", quantPlanLabel(*plan).c_str());
+        if (plan.plan) std::printf("plan     %s\n", plan.label().c_str());
         std::printf("acc      %.4f +- %.4f\nacc_norm %.4f +- %.4f\n", s.acc, s.accStderr, s.accNorm, s.accNormStderr);
     }
     return 0;
@@ -64,7 +62,7 @@ int runEval(Args& args) {
     const auto tokenizerPath = args.option("--tokenizer");
     const long long limit = args.intOption("--limit", 0);
     PerplexityOptions opts = perplexityOptionsFromArgs(args);
-    const std::optional<QuantPlan> plan = planFromArgs(args);
+    const CliPlan plan = planFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (taskPath) {
@@ -77,7 +75,7 @@ int runEval(Args& args) {
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel model(*ckpt);
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
-    opts.adjustBlock = adjusterFor(plan, model);
+    opts.adjustBlock = adjusterFor(plan, model, *tokenizer);
     const std::string text = readTextFile(*textPath);
     const JobControl job(terminalProgress());
     const PerplexityResult r = perplexityOfText(model, *tokenizer, text, *textPath, opts, &job);
@@ -88,7 +86,7 @@ int runEval(Args& args) {
         std::printf("%s\n", j.dump(2).c_str());
     } else {
         std::printf("%s on %s\n", ckpt->path.c_str(), textPath->c_str());
-        if (plan) std::printf("plan %s\n", quantPlanLabel(*plan).c_str());
+        if (plan.plan) std::printf("plan %s\n", plan.label().c_str());
         std::printf("perplexity %.4f +- %.4f  (nll %.6f +- %.6f nats/token)\n", r.ppl, r.pplStderr, r.nll, r.nllStderr);
         std::printf("%lld tokens scored in %lld windows of %lld\n", (long long)r.tokens, (long long)r.windows,
                     (long long)r.ctx);

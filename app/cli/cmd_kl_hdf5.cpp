@@ -27,11 +27,11 @@ int runKl(Args& args) {
     const auto tokenizerPath = args.option("--tokenizer");
     const long long topK = args.intOption("--top-k", 0);
     const PerplexityOptions opts = perplexityOptionsFromArgs(args);
-    const std::optional<QuantPlan> plan = planFromArgs(args);
+    const CliPlan plan = planFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!textPath) throw UsageError("kl needs --text FILE");
-    if (!basePath && !plan) throw UsageError("kl needs --base BASE_MODEL, or a plan (--plan / --method) to compare MODEL quantized against itself");
+    if (!basePath && !plan.plan) throw UsageError("kl needs --base BASE_MODEL, or a plan (--plan / --method) to compare MODEL quantized against itself");
     if (topK < 0 || topK > (1 << 30)) throw UsageError("--top-k must be a non-negative count (0: automatic)");
 
     const auto started = std::chrono::steady_clock::now();
@@ -54,14 +54,14 @@ int runKl(Args& args) {
         saveBaseReference(project, key, *ref);
     }
     PerplexityOptions quantized = opts;
-    quantized.adjustBlock = adjusterFor(plan, model);
+    quantized.adjustBlock = adjusterFor(plan, model, *tokenizer);
     const KlResult r = compareWithBase(model, *ref, windows, quantized, &job);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     RunRecord run;
     run.kind = "kl";
     run.model = ckpt->path;
-    run.plan = plan ? quantPlanLabel(*plan) : "";
+    run.plan = plan.label();
     run.dataset = *textPath;
     run.seconds = seconds;
     run.settings = {{"base", baseCkpt->path}, {"ctx", r.model.ctx}, {"windows", r.model.windows}, {"top_k", r.topK}};
@@ -76,7 +76,7 @@ int runKl(Args& args) {
         out["plan"] = run.plan.empty() ? "none" : run.plan;
         std::printf("%s\n", out.dump(2).c_str());
     } else {
-        std::printf("%s%s against %s on %s\n", ckpt->path.c_str(), plan ? (" (" + run.plan + ")").c_str() : "",
+        std::printf("%s%s against %s on %s\n", ckpt->path.c_str(), plan.plan ? (" (" + run.plan + ")").c_str() : "",
                     baseCkpt->path.c_str(), textPath->c_str());
         std::printf("KL mean %.6g nats/token, p99 %.6g, top-1 agreement %.4f (%lld tokens, top-%d%s)\n", r.kl.meanKl,
                     r.kl.p99Kl, r.kl.top1Agreement, (long long)r.kl.tokens, r.topK,

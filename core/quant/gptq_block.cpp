@@ -1,5 +1,6 @@
 #include "quant/gptq_block.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <stdexcept>
@@ -64,7 +65,9 @@ void runSequences(const ModelConfig& config, const DecoderBlockWeights& weights,
 std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, DecoderBlockWeights& weights,
                                                const RopeTable& rope, RopeLayout layout, std::vector<float>& hidden,
                                                std::span<const int64_t> seqStarts, const GptqBlockOptions& options) {
-    validateGptqOptions(options.quant);
+    const auto optionsFor = [&](Projection p) { return options.perLayer ? options.perLayer(p) : options.quant; };
+    for (int p = 0; p < kProjectionCount; ++p)
+        if (const auto o = optionsFor(Projection(p))) validateGptqOptions(*o);
     if (seqStarts.size() < 2 || seqStarts.front() != 0 ||
         int64_t(hidden.size()) != seqStarts.back() * config.hiddenSize)
         throw std::invalid_argument("GPTQ block " + std::to_string(weights.block) +
@@ -80,6 +83,9 @@ std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, Decode
     for (size_t st = 0; st < kStages.size(); ++st) {
         const Stage& stage = kStages[st];
         progress(st, std::string("GPTQ ") + stage.label);
+        const bool any = std::any_of(stage.layers.begin(), stage.layers.end(),
+                                     [&](Projection p) { return optionsFor(p).has_value(); });
+        if (!any) continue;
         const auto t0 = std::chrono::steady_clock::now();
         HessianAccumulator accumulator(weights[stage.input].inFeatures);
         runSequences(config, weights, rope, layout, hidden, seqStarts, false,
@@ -90,13 +96,15 @@ std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, Decode
         const double captureSeconds = secondsSince(t0);
 
         for (const Projection p : stage.layers) {
+            const std::optional<GptqOptions> layerOptions = optionsFor(p);
+            if (!layerOptions) continue;
             const auto t1 = std::chrono::steady_clock::now();
             GptqLayerReport report;
             report.block = weights.block;
             report.projection = p;
             report.name = linearTensorName(weights.block, int(p));
             report.captureSeconds = captureSeconds;
-            GptqResult result = gptqQuantize(weights[p], hessian, options.quant, report.name);
+            GptqResult result = gptqQuantize(weights[p], hessian, *layerOptions, report.name);
             report.relativeError = relativeOutputError(weights[p], result.dequantized, hessian);
             report.deadColumns = result.deadColumns;
             report.solveSeconds = secondsSince(t1);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ using GptqLayerHook =
 
 struct GptqBlockOptions {
     GptqOptions quant;
+    // Per-layer options (a plan's overrides); nullopt leaves that layer as it
+    // is (unquantized, or quantized already by another method). Empty: `quant` for all.
+    std::function<std::optional<GptqOptions>(Projection)> perLayer;
     GptqLayerHook onLayer;  // may be empty
     // Progress over [progressBegin, progressEnd] by stage; JobCancelled between stages.
     const JobControl* job = nullptr;
