@@ -35,6 +35,12 @@ void Checkpoint::addTensor(TensorView t) {
     tensors_.push_back(std::move(t));
 }
 
+void Checkpoint::replaceTensors(std::vector<TensorView> tensors) {
+    tensors_.clear();
+    byName_.clear();
+    for (auto& t : tensors) addTensor(std::move(t));
+}
+
 void checkTensorBytes(const std::string& path, const std::string& name, DType dtype,
                       const std::vector<int64_t>& shape, int64_t offset, int64_t nbytes, int64_t fileSize) {
     int64_t numel = 1;

@@ -37,6 +37,8 @@ public:
     // For readers: keep a mapping alive and register a tensor pointing into it.
     void addFile(std::shared_ptr<MappedFile> f) { files_.push_back(std::move(f)); }
     void addTensor(TensorView t);
+    // For readers that present stored parts as one logical tensor (GPTQ packed weights).
+    void replaceTensors(std::vector<TensorView> tensors);
 
 private:
     std::vector<std::shared_ptr<MappedFile>> files_;

@@ -11,6 +11,7 @@
 
 #include "formats/checkpoint.h"
 #include "formats/format_error.h"
+#include "formats/gptq_packed.h"
 
 namespace fs = std::filesystem;
 
@@ -120,7 +121,9 @@ std::string findTokenizer(const fs::path& dir) {
 }
 
 void readConfig(Checkpoint& ckpt, const std::string& configPath) {
-    ckpt.config = modelConfigFromHfJson(readJsonFile(configPath, "config.json"), configPath);
+    const auto j = readJsonFile(configPath, "config.json");
+    ckpt.config = modelConfigFromHfJson(j, configPath);
+    presentGptqPackedWeights(ckpt, j, configPath);
 }
 
 }  // namespace

@@ -17,6 +17,12 @@ enum class DType : uint8_t {
     I32,
     Q8_0,  // GGUF block of 32: f16 scale + 32 int8
     Q4_0,  // GGUF block of 32: f16 scale + 16 bytes of nibbles (x - 8)
+    // GPTQ packed weights (cpu/gptq_packing.h), only ever presented by the
+    // Hugging Face reader for a qweight/qzeros/scales/g_idx set, never read
+    // from a file as such: a "block" is one int32 word of 32 / bits codes.
+    Gptq2,
+    Gptq4,
+    Gptq8,
 };
 
 std::string_view dtypeName(DType t);

@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "cpu/fp8_e4m3.h"
+#include "cpu/gptq_packing.h"
+#include "cpu/int_grid.h"
 
 namespace qs {
 
@@ -51,6 +53,24 @@ void decodeQ4_0(const std::byte* blocks, int64_t nblocks, float* out) {
         }
     }
 }
+// GPTQ packed weights (see TensorView::GptqParts): the element's code, its
+// group's F16 scale and packed zero, through the same grid math as RTN and
+// GPTQ in memory (cpu/int_grid.h), so a re-opened export decodes to exactly
+// the weights computed with F16-rounded scales.
+void decodeGptq(const TensorView& t, int bits, int64_t first, int64_t count, float* out) {
+    const int64_t outF = t.rows(), inF = t.cols(), per = gptqCodesPerWord(bits);
+    for (int64_t i = 0; i < count; ++i) {
+        const int64_t r = (first + i) / inF, c = (first + i) % inF;
+        const uint32_t code = gptqField(load<uint32_t>(t.data + ((c / per) * outF + r) * 4), c % per, bits);
+        const int64_t g = t.gptq.gIdx ? load<int32_t>(t.gptq.gIdx + c * 4) : c / t.groupSize;
+        IntGrid grid;
+        grid.maxq = (1 << bits) - 1;
+        grid.scale = f16ToFloat(load<uint16_t>(t.scales + (g * outF + r) * 2));
+        grid.zero = double(gptqField(load<uint32_t>(t.gptq.qzeros + (g * (outF / per) + r / per) * 4), r % per, bits)) +
+                    t.gptq.zeroOffset;
+        out[i] = dequantizeCode(int(code), grid);
+    }
+}
 }  // namespace
 
 void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out) {
@@ -87,6 +107,9 @@ void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out
         assert(first % 32 == 0 && count % 32 == 0);
         decodeQ4_0(p + first / 32 * 18, count / 32, out);
         return;
+    case DType::Gptq2: decodeGptq(t, 2, first, count, out); return;
+    case DType::Gptq4: decodeGptq(t, 4, first, count, out); return;
+    case DType::Gptq8: decodeGptq(t, 8, first, count, out); return;
     }
 }
 

@@ -23,6 +23,18 @@ struct TensorView {
     // flattened tensor, so numel() is a multiple of groupSize.
     const std::byte* scales = nullptr;
     int64_t groupSize = 0;
+    // GPTQ packed (dtype Gptq2/4/8, formats/gptq_packed.h): data is qweight
+    // int32 [in * bits / 32, out], `scales` is F16 [groups, out], and these
+    // give the other parts; the shape is the logical [out, in]. Element
+    // (r, c) decodes as scale * (code - zero) of group gIdx[c] (c / groupSize
+    // when a checkpoint has no g_idx), zero = packed zero + zeroOffset (1 for
+    // AutoGPTQ's classic format, which stores zero - 1).
+    struct GptqParts {
+        const std::byte* qzeros = nullptr;
+        const std::byte* gIdx = nullptr;
+        int zeroOffset = 0;
+    };
+    GptqParts gptq;
 
     int64_t numel() const;
     // Rows x columns of the tensor seen as a matrix: the last dimension is the
@@ -33,8 +45,8 @@ struct TensorView {
 
 // Decode elements [first, first + count) into floats. For block formats
 // (Q8_0, Q4_0) first and count must be multiples of the block size, which
-// every whole row of a GGUF tensor is. Group-scaled I8 (see `scales`) decodes
-// from any element.
+// every whole row of a GGUF tensor is. Group-scaled I8 (see `scales`) and
+// GPTQ packed weights decode from any element.
 void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out);
 
 // Decode whole rows [row0, row0 + nrows) of the matrix view.

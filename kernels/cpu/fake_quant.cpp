@@ -34,11 +34,7 @@ void applyGrid(float* x, int64_t n, const IntGrid& g) {
         if (std::isfinite(x[i])) x[i] = fakeQuantize(x[i], g);
 }
 
-void fitAndApplyInt(float* x, int64_t n, int bits, bool symmetric) {
-    const Range r = finiteRange(x, n);
-    if (r.empty()) return;
-    applyGrid(x, n, fitIntGrid(r.lo, r.hi, bits, symmetric));
-}
+void fitAndApplyInt(float* x, int64_t n, int bits, bool symmetric) { applyGrid(x, n, fitIntGridToValues(x, n, bits, symmetric)); }
 
 void applyF8Scale(float* x, int64_t n, double scale) {
     for (int64_t i = 0; i < n; ++i)
@@ -59,6 +55,11 @@ void fakeQuantizeIntRows(float* x, int64_t rows, int64_t cols, int64_t groupSize
                                     " does not divide the row length " + std::to_string(cols));
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; c += groupSize) fitAndApplyInt(x + r * cols + c, groupSize, bits, symmetric);
+}
+
+IntGrid fitIntGridToValues(const float* x, int64_t n, int bits, bool symmetric) {
+    const Range r = finiteRange(x, n);
+    return r.empty() ? fitIntGrid(0.0, 0.0, bits, symmetric) : fitIntGrid(r.lo, r.hi, bits, symmetric);
 }
 
 void fakeQuantizeIntTensor(float* x, int64_t n, int bits, bool symmetric) { fitAndApplyInt(x, n, bits, symmetric); }

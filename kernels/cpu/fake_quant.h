@@ -23,6 +23,10 @@ namespace qs {
 void fakeQuantizeIntRows(float* x, int64_t rows, int64_t cols, int64_t groupSize, int bits, bool symmetric);
 // One grid over all n values.
 void fakeQuantizeIntTensor(float* x, int64_t n, int bits, bool symmetric);
+// The grid the functions above fit to n values: over their finite [min, max]
+// (only zeros or nothing finite: the all-zero grid of fitIntGrid). Exporters
+// use it to turn RTN weights into the very codes fake quantization rounds to.
+IntGrid fitIntGridToValues(const float* x, int64_t n, int bits, bool symmetric);
 // A given grid (static activation scales).
 void fakeQuantizeIntWithGrid(float* x, int64_t n, const IntGrid& grid);
 

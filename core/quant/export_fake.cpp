@@ -1,0 +1,71 @@
+#include "quant/export_fake.h"
+
+#include <filesystem>
+#include <memory>
+
+#include "formats/format_error.h"
+#include "formats/staged_directory.h"
+#include "formats/tensor_names.h"
+
+namespace fs = std::filesystem;
+
+namespace qs {
+
+namespace {
+
+// The writer asks for tensors in name order, which keeps each block's
+// tensors together; holding the last block loaded makes one call per block.
+class LastBlock {
+public:
+    explicit LastBlock(const QuantizedBlockSource& source) : source_(source) {}
+    const DecoderBlockWeights& get(int block) {
+        if (!weights_ || weights_->block != block) {
+            weights_ = std::make_unique<DecoderBlockWeights>(source_(block));
+            weights_->block = block;
+        }
+        return *weights_;
+    }
+
+private:
+    const QuantizedBlockSource& source_;
+    std::unique_ptr<DecoderBlockWeights> weights_;
+};
+
+}  // namespace
+
+void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blocks, const ExportOptions& options,
+                          const std::string& outDir) {
+    requireHfSource(src);
+    const DType dtype = exportDtype(src, options);
+    StagedDirectory stage(outDir, options.overwrite);
+    const std::string modelFile = (fs::path(stage.path()) / "model.safetensors").string();
+
+    auto lastBlock = std::make_shared<LastBlock>(blocks);
+    std::vector<SafetensorsTensor> tensors;
+    for (const TensorView& t : src.tensors()) {
+        const auto linear = parseLinearName(t.name);
+        if (!linear) {
+            tensors.push_back(sourceTensorAs(t, dtype));
+            continue;
+        }
+        SafetensorsTensor out{t.name, dtype, t.shape, {}, {}};
+        const TensorView* view = &t;
+        out.produce = [lastBlock, linear, view, dtype, &src] {
+            const LinearWeights& l = lastBlock->get(linear->block).linear[static_cast<size_t>(linear->projection)];
+            if (static_cast<int64_t>(l.w.size()) != view->numel() || l.outFeatures != view->rows())
+                throw FormatError(src.path, "quantized block " + std::to_string(linear->block) + " gives " +
+                                                std::to_string(l.outFeatures) + " x " + std::to_string(l.inFeatures) +
+                                                " weights for " + view->name + ", which has " +
+                                                std::to_string(view->rows()) + " x " + std::to_string(view->cols()));
+            return encodeFloats(l.w.data(), view->numel(), dtype);
+        };
+        tensors.push_back(std::move(out));
+    }
+    writeSafetensorsFile(modelFile, std::move(tensors), {{"format", "pt"}});
+    writeJsonFile((fs::path(stage.path()) / "config.json").string(), exportConfigJson(src, dtype));
+    copyTokenizerFiles(src, stage.path());
+    writeQuantizationRecord(stage.path(), "fake", dtype, options);
+    stage.commit();
+}
+
+}  // namespace qs
