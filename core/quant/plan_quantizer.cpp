@@ -110,6 +110,9 @@ PlanQuantizeResult quantizePlanWithCalibration(const LlamaModel& model, const Qu
     const auto quantizeBlock = [&](const ModelConfig& c, DecoderBlockWeights& block, const BlockCalibration& calib) {
         const int b = block.block;
         const BlockSpecs specs = specsOfBlock(plan, b);
+        const std::vector<ActivationStats> inputs = activationStats(captureBlockInputs(c, block, calib));
+        for (int p = 0; p < kProjectionCount; ++p)
+            result.activations.push_back({linearTensorName(b, p), inputs[size_t(inputSiteOf(Projection(p)))]});
         const auto t0 = std::chrono::steady_clock::now();
         // RTN layers first: they need no data, and GPTQ's later stages then see their error.
         for (int p = 0; p < kProjectionCount; ++p) {

@@ -15,6 +15,7 @@
 #include "jobs/job_control.h"
 #include "model/llama_model.h"
 #include "model/token_batch.h"
+#include "quant/activation_stats.h"
 #include "quant/calibrated_model.h"
 #include "quant/gptq_block.h"
 #include "quant/quant_plan.h"
@@ -33,9 +34,17 @@ struct LayerQuantReport {
     double seconds = 0.0;
 };
 
+// A linear layer's calibration inputs as the (quantized) model feeds it,
+// before its own block is quantized: what the activation views show.
+struct LayerActivationStats {
+    std::string name;  // the linear's tensor name (q/k/v, and gate/up, share their input's statistics)
+    ActivationStats stats;
+};
+
 struct PlanQuantizeResult {
     CalibratedModel model;
     std::vector<LayerQuantReport> layers;
+    std::vector<LayerActivationStats> activations;  // every linear of every block, in block order
 };
 
 struct PlanQuantizeOptions {

@@ -1,0 +1,18 @@
+// Activation statistics of a calibration run, kept in the project file under
+// /activations/<tensor name> (tokens, per-token absmax range as attributes;
+// channel_absmax and channel_mean_abs as datasets), for the activation views.
+// Saving replaces the previous set: they describe the latest calibration.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "quant/plan_quantizer.h"
+
+namespace qs {
+
+void saveActivationStats(const std::string& projectPath, const std::vector<LayerActivationStats>& layers);
+// None when the project or its /activations do not exist.
+std::vector<LayerActivationStats> loadActivationStats(const std::string& projectPath);
+
+}  // namespace qs
