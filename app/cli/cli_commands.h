@@ -30,5 +30,6 @@ int runInspect(Args& args);
 int runBench(Args& args);
 int runEval(Args& args);
 int runKl(Args& args);
+int runQuantize(Args& args);
 
 }  // namespace qs::cli

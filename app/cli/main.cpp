@@ -16,7 +16,10 @@ void usage() {
                  "  eval MODEL --task FILE --task-type T [--limit N] [QUANT] [--json]\n"
                  "    QUANT: --plan PLAN.json, or --method rtn --bits B [--group G] [--asym]\n"
                  "           [--act int8-token|int8-tensor|fp8-token|fp8-tensor [--act-scale S]]\n"
-                 "           [--weight-format int|fp8]\n"
+                 "           [--weight-format int|fp8]; methods gptq, awq, smoothquant, bismooth\n"
+                 "           (and static activation scales) also need --calib FILE [--nsamples N] [--seqlen L]\n"
+                 "  quantize MODEL QUANT [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] --out DIR\n"
+                 "           [--format fake|gptq] [--dtype f32|f16|bf16] [--overwrite] [--json]\n"
                  "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
                  "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
                  "  bench quant [--rows N] [--cols N] [--tokens N] [--threads N] [--repeat N] [--bits B] [--group G] [--json]\n"
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
         if (cmd == "inspect") return qs::cli::runInspect(args);
         if (cmd == "bench") return qs::cli::runBench(args);
         if (cmd == "eval") return qs::cli::runEval(args);
+        if (cmd == "quantize") return qs::cli::runQuantize(args);
         if (cmd == "kl") {
 #ifdef QS_HAVE_HDF5
             return qs::cli::runKl(args);

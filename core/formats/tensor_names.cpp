@@ -11,15 +11,32 @@ constexpr std::array<std::string_view, 7> kSuffixes = {
 constexpr std::string_view kPrefix = "model.layers.";
 }  // namespace
 
-std::optional<LinearName> parseLinearName(std::string_view name) {
+namespace {
+// "model.layers.7.<rest>" -> 7 with `name` left at <rest>; nullopt for other names.
+std::optional<int> takeBlockPrefix(std::string_view& name) {
     if (!name.starts_with(kPrefix)) return std::nullopt;
     name.remove_prefix(kPrefix.size());
     int block = -1;
     auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), block);
-    if (ec != std::errc() || ptr == name.data() || *ptr != '.') return std::nullopt;
+    if (ec != std::errc() || ptr == name.data() || ptr == name.data() + name.size() || *ptr != '.') return std::nullopt;
     name.remove_prefix(size_t(ptr - name.data()) + 1);
+    return block;
+}
+}  // namespace
+
+std::optional<LinearName> parseLinearName(std::string_view name) {
+    const auto block = takeBlockPrefix(name);
+    if (!block) return std::nullopt;
     for (size_t i = 0; i < kSuffixes.size(); ++i)
-        if (name == kSuffixes[i]) return LinearName{block, int(i)};
+        if (name == kSuffixes[i]) return LinearName{*block, int(i)};
+    return std::nullopt;
+}
+
+std::optional<BlockNormName> parseBlockNormName(std::string_view name) {
+    const auto block = takeBlockPrefix(name);
+    if (!block) return std::nullopt;
+    if (name == "input_layernorm.weight") return BlockNormName{*block, false};
+    if (name == "post_attention_layernorm.weight") return BlockNormName{*block, true};
     return std::nullopt;
 }
 

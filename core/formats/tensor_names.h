@@ -20,4 +20,11 @@ struct LinearName {
 std::optional<LinearName> parseLinearName(std::string_view canonical);
 std::string linearTensorName(int block, int projection);
 
+struct BlockNormName {
+    int block = -1;
+    bool postAttention = false;  // post_attention_layernorm (before the MLP), else input_layernorm
+};
+// "model.layers.7.post_attention_layernorm.weight" -> {7, true}; other names -> nullopt.
+std::optional<BlockNormName> parseBlockNormName(std::string_view canonical);
+
 }  // namespace qs

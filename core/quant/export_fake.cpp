@@ -43,6 +43,18 @@ void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blo
     auto lastBlock = std::make_shared<LastBlock>(blocks);
     std::vector<SafetensorsTensor> tensors;
     for (const TensorView& t : src.tensors()) {
+        // Block norms carry the scales SmoothQuant and AWQ fold into them: they
+        // come from the quantized block, like the linears.
+        if (const auto norm = parseBlockNormName(t.name)) {
+            SafetensorsTensor out{t.name, dtype, t.shape, {}, {}};
+            out.produce = [lastBlock, norm, dtype] {
+                const DecoderBlockWeights& b = lastBlock->get(norm->block);
+                const std::vector<float>& w = norm->postAttention ? b.postAttentionNorm : b.inputNorm;
+                return encodeFloats(w.data(), int64_t(w.size()), dtype);
+            };
+            tensors.push_back(std::move(out));
+            continue;
+        }
         const auto linear = parseLinearName(t.name);
         if (!linear) {
             tensors.push_back(sourceTensorAs(t, dtype));
