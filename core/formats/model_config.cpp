@@ -96,4 +96,10 @@ nlohmann::json modelConfigToJson(const ModelConfig& c) {
     return j;
 }
 
+int64_t linearInFeatures(const ModelConfig& c, int projection) {
+    if (projection == 3) return c.numHeads * c.headDim;  // o reads the attention heads
+    if (projection == 6) return c.intermediateSize;       // down reads the MLP hidden
+    return c.hiddenSize;
+}
+
 }  // namespace qs

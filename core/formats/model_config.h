@@ -41,6 +41,10 @@ struct ModelConfig {
     bool ropeInterleaved = false;
 };
 
+// In-features of a block's projection (index into kProjections: q, k, v, o,
+// gate, up, down), W being [out, in] with y = x · Wᵀ.
+int64_t linearInFeatures(const ModelConfig& c, int projection);
+
 // Parse a Hugging Face config.json; throws FormatError naming `path`.
 ModelConfig modelConfigFromHfJson(const nlohmann::json& j, const std::string& path);
 nlohmann::json modelConfigToJson(const ModelConfig& c);

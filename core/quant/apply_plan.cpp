@@ -72,16 +72,12 @@ std::function<void(DecoderBlockWeights&)> onTheFlyBlockAdjuster(const QuantPlan&
     if (resolve(plan, "lm_head.weight"))
         throw FormatError(src, "lm_head.weight: quantizing the output head is not supported in evaluation yet; "
                                "keep it in \"skip\"");
-    const int64_t attnWidth = config.numHeads * config.headDim;
     for (int b = 0; b < int(config.numLayers); ++b)
         for (int p = 0; p < kProjectionCount; ++p) {
             const std::string name = linearTensorName(b, p);
             const auto spec = resolve(plan, name);
-            const int64_t inFeatures = p == int(Projection::O)      ? attnWidth
-                                       : p == int(Projection::Down) ? config.intermediateSize
-                                                                    : config.hiddenSize;
             try {
-                if (spec) checkOnTheFly(*spec, name, inFeatures);
+                if (spec) checkOnTheFly(*spec, name, linearInFeatures(config, p));
             } catch (const std::invalid_argument& e) {
                 throw FormatError(src, e.what());
             }

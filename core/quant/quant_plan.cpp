@@ -83,12 +83,9 @@ QuantOverride overrideFromJson(const json& e, const QuantSpec& defaultSpec) {
 
 // Every linear layer of a model with its in-features (y = x · Wᵀ, W [out, in]).
 std::vector<std::pair<std::string, int64_t>> linearLayers(const ModelConfig& c) {
-    const int64_t attnWidth = c.numHeads * c.headDim;
-    const std::array<int64_t, 7> inFeatures = {c.hiddenSize, c.hiddenSize, c.hiddenSize, attnWidth,
-                                               c.hiddenSize, c.hiddenSize, c.intermediateSize};
     std::vector<std::pair<std::string, int64_t>> layers;
     for (int b = 0; b < int(c.numLayers); ++b)
-        for (int p = 0; p < 7; ++p) layers.emplace_back(linearTensorName(b, p), inFeatures[size_t(p)]);
+        for (int p = 0; p < 7; ++p) layers.emplace_back(linearTensorName(b, p), linearInFeatures(c, p));
     layers.emplace_back(std::string(kLmHead), c.hiddenSize);
     return layers;
 }
