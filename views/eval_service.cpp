@@ -9,7 +9,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
-#include <QThread>
 
 #include "eval/kl_eval.h"
 #include "eval/perplexity.h"
@@ -183,59 +182,26 @@ QString evalKindName(EvalKind kind) {
 
 EvalService::EvalService(QObject* parent) : QObject(parent) { qRegisterMetaType<qs::RunRecord>(); }
 
-EvalService::~EvalService() {
-    if (job_) job_->control.requestCancel();
-    for (QThread* thread : std::as_const(threads_)) {
-        thread->wait();
-        delete thread;
-    }
-}
-
 void EvalService::start(EvalRequest request) {
-    if (job_) job_->control.requestCancel();  // the superseded job stops at its next step
-    const uint64_t jobId = ++currentJob_;
-    job_ = std::make_shared<EvalJob>([this, jobId](double fraction, double perSecond, double left, const QString& stage) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, jobId, fraction, perSecond, left, stage] {
-                if (isCurrent(jobId)) emit progress(fraction, perSecond, left, stage);
-            },
-            Qt::QueuedConnection);
+    const uint64_t jobId = runner_.newJob();
+    auto job = std::make_shared<EvalJob>([this, jobId](double fraction, double perSecond, double left, const QString& stage) {
+        runner_.post(jobId, [this, fraction, perSecond, left, stage] { emit progress(fraction, perSecond, left, stage); });
     });
-    running_ = true;
-
-    QThread* thread =
-        QThread::create([this, jobId, request = std::move(request), job = job_] { run(jobId, request, job); });
-    thread->setObjectName(QStringLiteral("qs-eval-%1").arg(jobId));
-    connect(thread, &QThread::finished, this, [this, thread] {
-        threads_.removeOne(thread);
-        thread->deleteLater();
-    });
-    threads_ << thread;
+    runner_.launch(
+        jobId, QStringLiteral("qs-eval"), [job] { job->control.requestCancel(); },
+        [this, jobId, request = std::move(request), job] { run(jobId, request, *job); });
     emit started();
-    thread->start(QThread::LowPriority);  // keep the GUI thread ahead of the number crunching
 }
 
-void EvalService::cancel() {
-    if (running_ && job_) job_->control.requestCancel();
-}
+void EvalService::cancel() { runner_.cancel(); }
 
-void EvalService::run(uint64_t jobId, const EvalRequest& request, std::shared_ptr<EvalJob> job) {
-    // Each outcome is handed to the service's thread; the service checks
+void EvalService::run(uint64_t jobId, const EvalRequest& request, EvalJob& job) {
+    // Each outcome is handed to the service's thread; the runner checks
     // there, not here, whether the job is still the current one.
-    auto finish = [this, jobId](auto deliver) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, jobId, deliver = std::move(deliver)]() mutable {
-                if (!isCurrent(jobId)) return;
-                running_ = false;
-                deliver();
-            },
-            Qt::QueuedConnection);
-    };
+    auto finish = [this, jobId](std::function<void()> deliver) { runner_.finish(jobId, std::move(deliver)); };
     try {
         const auto started = Clock::now();
-        job->announce(tr("Loading the model"));
+        job.announce(tr("Loading the model"));
         const Checkpoint& ckpt = *request.checkpoint;
         const LlamaModel model(ckpt);
         const auto tokenizer = tokenizerForCheckpoint(ckpt);
@@ -246,13 +212,13 @@ void EvalService::run(uint64_t jobId, const EvalRequest& request, std::shared_pt
         run.plan = request.planLabel.toStdString();
         run.dataset = request.dataset.toStdString();
         switch (request.kind) {
-        case EvalKind::Perplexity: perplexityRun(request, model, *tokenizer, *job, run); break;
-        case EvalKind::Task: taskRun(request, model, *tokenizer, *job, run); break;
-        case EvalKind::Kl: klRun(request, model, *tokenizer, *job, run); break;
+        case EvalKind::Perplexity: perplexityRun(request, model, *tokenizer, job, run); break;
+        case EvalKind::Task: taskRun(request, model, *tokenizer, job, run); break;
+        case EvalKind::Kl: klRun(request, model, *tokenizer, job, run); break;
         }
         run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         // The last chance to cancel: a run once stored is reported as finished.
-        job->control.step(1.0);
+        job.control.step(1.0);
         run.id = addRun(request.projectPath.toStdString(), run);
         finish([this, run = std::move(run)] { emit finished(run); });
     } catch (const qs::JobCancelled&) {

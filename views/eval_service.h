@@ -11,14 +11,12 @@
 #include <functional>
 #include <memory>
 
-#include <QList>
 #include <QObject>
 #include <QString>
 
 #include "eval/task_items.h"
+#include "job_runner.h"
 #include "project/project_file.h"
-
-class QThread;
 
 namespace qs {
 class Checkpoint;
@@ -57,14 +55,12 @@ struct EvalRequest {
 class EvalService : public QObject {
     Q_OBJECT
 public:
+    // The destructor cancels the running job and waits for its thread (JobRunner).
     explicit EvalService(QObject* parent = nullptr);
-    // Cancels the running job and waits for its thread: no worker outlives
-    // the service (the worker posts to it).
-    ~EvalService() override;
 
     // Starts a job; a running job is cancelled and its results dropped.
     void start(EvalRequest request);
-    bool isRunning() const { return running_; }
+    bool isRunning() const { return runner_.isRunning(); }
 
 public slots:
     // Asks the running job to stop; cancelled() follows and nothing is stored.
@@ -82,13 +78,9 @@ signals:
 
 private:
     // Runs on the worker thread.
-    void run(uint64_t jobId, const EvalRequest& request, std::shared_ptr<EvalJob> job);
-    bool isCurrent(uint64_t jobId) const { return jobId == currentJob_ && running_; }
+    void run(uint64_t jobId, const EvalRequest& request, EvalJob& job);
 
-    uint64_t currentJob_ = 0;
-    bool running_ = false;
-    std::shared_ptr<EvalJob> job_;
-    QList<QThread*> threads_;  // alive until finished; joined by the destructor
+    JobRunner runner_;
 };
 
 }  // namespace qs::views

@@ -19,6 +19,7 @@
 #include <QVBoxLayout>
 
 #include "eval/task_items.h"
+#include "duration_text.h"
 #include "eval/text_windows.h"
 #include "eval_service.h"
 #include "formats/checkpoint.h"
@@ -43,13 +44,6 @@ QString startDirectory(const QString& current, bool task) {
     if (!last.isEmpty() && QFileInfo(last).isDir()) return last;
     const QString shared = QStringLiteral(QS_SHARED_DATA_DIR) + (task ? QStringLiteral("/tasks") : QStringLiteral("/text"));
     return QFileInfo(shared).isDir() ? QDir::cleanPath(shared) : QDir::homePath();
-}
-
-// "0:42", "12:05", "1:02:03".
-QString duration(double seconds) {
-    const qint64 s = qint64(seconds + 0.5);
-    const QString ms = QStringLiteral("%1:%2").arg((s / 60) % 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    return s >= 3600 ? QStringLiteral("%1:%2").arg(s / 3600).arg(ms.rightJustified(5, QLatin1Char('0'))) : ms;
 }
 }  // namespace
 
@@ -236,7 +230,7 @@ void EvaluatePanel::onProgress(double fraction, double tokensPerSecond, double s
     progress_->setValue(int(fraction * 1000));
     if (tokensPerSecond > 0) {
         rate_ = QLocale().toString(qlonglong(tokensPerSecond + 0.5));
-        progress_->setFormat(tr("%1 tok/s, %2 left").arg(rate_, duration(secondsLeft)));
+        progress_->setFormat(tr("%1 tok/s, %2 left").arg(rate_, durationText(secondsLeft)));
     }
     status_->setText(stage);
 }

@@ -17,6 +17,7 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QLineEdit>
 #include <QTextDocumentFragment>
@@ -34,6 +35,9 @@
 #include "layer_table_model.h"
 #include "layer_table_panel.h"
 #include "model_info_panel.h"
+#include "plan_editor_panel.h"
+#include "quantize_panel.h"
+#include "quantize_service.h"
 #include "runs_panel.h"
 #include "stats/stats_json.h"
 #include "stats_service.h"
@@ -64,6 +68,8 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       interactive_(interactive),
       model_(new LayerTableModel(this)),
       table_(new LayerTablePanel(model_, this)),
+      plan_(new PlanEditorPanel(this)),
+      centralTabs_(new QTabWidget(this)),
       info_(new ModelInfoPanel(this)),
       heatmap_(new HeatmapView(this)),
       histogram_(new HistogramView(this)),
@@ -74,13 +80,27 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       runs_(new RunsPanel(this)) {
     setWindowTitle(QStringLiteral("QuantScope"));
     setObjectName(QStringLiteral("MainWindow"));
-    setCentralWidget(table_);
+    // The plan is a table of the same layers, so it sits beside the layer
+    // table, with the full width its twelve columns need.
+    centralTabs_->addTab(table_, tr("Layers"));
+    centralTabs_->addTab(plan_, tr("Plan"));
+    centralTabs_->setDocumentMode(true);
+    setCentralWidget(centralTabs_);
     createActions();
     createDocks();
     createStatusBar();
 
     connect(table_, &LayerTablePanel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(heatmap_, &HeatmapView::tensorClicked, table_, &LayerTablePanel::selectTensor);
+    // A layer picked in the plan is selected everywhere, so the charts show its weights.
+    connect(plan_, &PlanEditorPanel::layerSelected, this, [this](const QString& name) {
+        table_->selectTensor(model_->rowOf(name));
+    });
+    connect(plan_, &PlanEditorPanel::planChosen, this, &MainWindow::onPlanChosen);
+    QuantizeService* quantizer = plan_->quantizePanel()->service();
+    connect(quantizer, &QuantizeService::finished, this, &MainWindow::quantizationFinished);
+    connect(quantizer, &QuantizeService::failed, this,
+            [this](const QString& message) { reportError(tr("Quantization failed"), message.toHtmlEscaped()); });
     connect(stats_, &StatsService::started, this, &MainWindow::onStatsStarted);
     connect(stats_, &StatsService::progress, this, &MainWindow::onStatsProgress);
     connect(stats_, &StatsService::statsReady, this, &MainWindow::onStatsReady);
@@ -233,6 +253,9 @@ bool MainWindow::openModel(const QString& path) {
     if (interactive_) addRecentFile(QFileInfo(path).absoluteFilePath());
     const QString project = QString::fromStdString(defaultProjectPath(*ckpt));
     evaluate_->setModel(checkpoint_, project);
+    evaluate_->setPlan({}, {});  // an adjuster was checked against the previous model
+    plan_->setModelConfig(&checkpoint_->config);
+    plan_->quantizePanel()->setModel(checkpoint_, project);
     runs_->setProject(project);
     emit modelOpened(path);
     stats_->start(checkpoint_);
@@ -281,6 +304,34 @@ void MainWindow::evaluateText(const QString& textFile, int ctx, int maxWindows) 
     evaluate_->run();
 }
 
+bool MainWindow::loadPlan(const QString& path) {
+    centralTabs_->setCurrentWidget(plan_);
+    const QString error = plan_->loadPlanFile(path);
+    if (!error.isEmpty()) {
+        reportError(tr("Cannot load plan"), error.toHtmlEscaped());
+        return false;
+    }
+    // A calibration plan is fine here: Quantize makes it evaluable.
+    if (!plan_->evaluatePlan() && !plan_->awaitsQuantization()) {
+        reportError(tr("Cannot evaluate plan"), plan_->statusText().toHtmlEscaped());
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::quantizeWithCalibration(const QString& textFile, int samples, int length) {
+    centralTabs_->setCurrentWidget(plan_);
+    plan_->quantizePanel()->setCalibration(textFile, samples, length);
+    if (!plan_->quantize()) emit quantizationFinished();  // an RTN / FP8 plan was handed on at once
+}
+
+void MainWindow::onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock) {
+    evaluate_->setPlan(label, std::move(adjustBlock));
+    evaluateDock_->show();
+    evaluateDock_->raise();
+    evaluate_->run();  // does nothing until the panel has a dataset
+}
+
 void MainWindow::onRunStored(const qs::RunRecord& run) {
     // A run started before another model was opened belongs to that model's project.
     if (checkpoint_ && run.model == checkpoint_->path) {
@@ -297,6 +348,7 @@ void MainWindow::onSelectionChanged(const QList<int>& tensorRows, int current) {
     histogram_->setTensors(std::move(selected));
     profile_->setTensor(current >= 0 ? std::optional<TensorStats>(model_->tensor(current)) : std::nullopt);
     heatmap_->setSelectedTensors(tensorRows);
+    if (current >= 0) plan_->selectLayer(QString::fromStdString(model_->tensor(current).name));
 }
 
 void MainWindow::reportError(const QString& title, const QString& message) {
@@ -380,6 +432,7 @@ void MainWindow::saveSettings() const {
 void MainWindow::closeEvent(QCloseEvent* event) {
     stats_->cancel();
     eval_->cancel();
+    plan_->quantizePanel()->service()->cancel();
     if (interactive_) saveSettings();
     QMainWindow::closeEvent(event);
 }

@@ -2,9 +2,11 @@
 // facts, heatmap, histogram and channel profile in docks, statistics
 // computed in the background with a progress bar and Cancel; evaluations
 // (perplexity, task accuracy, KL) run from the Evaluate dock and are listed,
-// as stored in the model's project file, in the Runs dock.
+// as stored in the model's project file, in the Runs dock. The Plan tab,
+// beside the layer table, edits the quantization plan those runs can use.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -20,10 +22,12 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 
 namespace qs {
 class Checkpoint;
-}
+struct DecoderBlockWeights;
+}  // namespace qs
 
 namespace qs::views {
 
@@ -35,6 +39,7 @@ class HistogramView;
 class LayerTableModel;
 class LayerTablePanel;
 class ModelInfoPanel;
+class PlanEditorPanel;
 class RunsPanel;
 class StatsService;
 
@@ -60,6 +65,17 @@ public:
     EvalService* evalService() const { return eval_; }
     EvaluatePanel* evaluatePanel() const { return evaluate_; }
     RunsPanel* runsPanel() const { return runs_; }
+    PlanEditorPanel* planEditor() const { return plan_; }
+
+    // Loads a plan file into the Plan tab, shows it, and makes it the plan
+    // the Evaluate panel's runs use (needs an open model). False, after
+    // reporting, when the file is bad or the evaluator cannot apply the plan.
+    bool loadPlan(const QString& path);
+
+    // Shows the Plan tab and quantizes the open model by the loaded plan on
+    // `textFile` (samples / length 0: the form's defaults); when it is done
+    // the quantized model is the one the Evaluate panel's runs use.
+    void quantizeWithCalibration(const QString& textFile, int samples, int length);
 
     // Shows the Evaluate and Runs docks and starts a perplexity run on
     // `textFile` (ctx / maxWindows 0: the panel's defaults) for the open model.
@@ -72,6 +88,8 @@ public:
 signals:
     void modelOpened(const QString& path);
     void statsFinished();
+    // A Quantize finished (or, for a plan needing no calibration, was handed on at once).
+    void quantizationFinished();
     // A run finished and was stored in the project (and listed in the Runs dock).
     void evaluationFinished(const qs::RunRecord& run);
     void errorOccurred(const QString& message);
@@ -96,6 +114,7 @@ private:
     void onStatsCancelled();
     void onRunStored(const qs::RunRecord& run);
     void onSelectionChanged(const QList<int>& tensorRows, int current);
+    void onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock);
     void reportError(const QString& title, const QString& message);
     void setBusy(bool busy);
 
@@ -103,6 +122,8 @@ private:
     std::shared_ptr<const qs::Checkpoint> checkpoint_;
     LayerTableModel* model_;
     LayerTablePanel* table_;
+    PlanEditorPanel* plan_;
+    QTabWidget* centralTabs_;
     ModelInfoPanel* info_;
     HeatmapView* heatmap_;
     HistogramView* histogram_;

@@ -4,6 +4,12 @@
 //   ... --evaluate-text TEXT [--ctx N] [--max-windows N]
 //                                           then run a perplexity evaluation (stored in the model's
 //                                           project); with --screenshot, render once it is listed
+//   ... --plan PLAN.json                    load a quantization plan into the Plan tab; evaluations
+//                                           (--evaluate-text included) run with it
+//   ... --quantize-calib TEXT [--calib-samples N] [--calib-length L]
+//                                           once statistics are ready, Quantize by the plan on TEXT;
+//                                           --evaluate-text then runs on the quantized model, and
+//                                           --screenshot waits for both
 #include <cstdio>
 
 #include <QApplication>
@@ -51,7 +57,23 @@ int main(int argc, char** argv) {
     const QCommandLineOption windowsOption(QStringLiteral("max-windows"),
                                            QStringLiteral("Windows for --evaluate-text (0: all)."), QStringLiteral("N"),
                                            QStringLiteral("0"));
+    const QCommandLineOption planOption(QStringLiteral("plan"),
+                                        QStringLiteral("Quantization plan to load; evaluations use it."),
+                                        QStringLiteral("PLAN.json"));
+    const QCommandLineOption quantizeOption(
+        QStringLiteral("quantize-calib"), QStringLiteral("Once statistics are ready, quantize by --plan on TEXT."),
+        QStringLiteral("TEXT"));
+    const QCommandLineOption samplesOption(QStringLiteral("calib-samples"),
+                                           QStringLiteral("Calibration samples for --quantize-calib (0: 128)."),
+                                           QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption lengthOption(QStringLiteral("calib-length"),
+                                          QStringLiteral("Tokens per calibration sample (0: min(2048, model))."),
+                                          QStringLiteral("L"), QStringLiteral("0"));
     parser.addOption(openOption);
+    parser.addOption(quantizeOption);
+    parser.addOption(samplesOption);
+    parser.addOption(lengthOption);
+    parser.addOption(planOption);
     parser.addOption(screenshotOption);
     parser.addOption(evaluateOption);
     parser.addOption(ctxOption);
@@ -67,6 +89,13 @@ int main(int argc, char** argv) {
     const QString evaluateText = parser.value(evaluateOption);
     const int ctx = parser.value(ctxOption).toInt();
     const int maxWindows = parser.value(windowsOption).toInt();
+    const QString plan = parser.value(planOption);
+    const QString calibration = parser.value(quantizeOption);
+    const int samples = parser.value(samplesOption).toInt();
+    const int length = parser.value(lengthOption).toInt();
+    // Evaluation (and the screenshot without one) waits for the step before it.
+    const auto readyToEvaluate =
+        calibration.isEmpty() ? &qs::views::MainWindow::statsFinished : &qs::views::MainWindow::quantizationFinished;
 
     qs::views::MainWindow window(interactive);
     if (!interactive) {
@@ -87,13 +116,22 @@ int main(int argc, char** argv) {
             });
         };
         if (evaluateText.isEmpty())
-            QObject::connect(&window, &qs::views::MainWindow::statsFinished, &app, takeScreenshot);
+            QObject::connect(&window, readyToEvaluate, &app, takeScreenshot);
         else  // with the Runs table showing the finished run
             QObject::connect(&window, &qs::views::MainWindow::evaluationFinished, &app, takeScreenshot);
         window.resize(kScreenshotSize);
     }
-    if (!evaluateText.isEmpty())
+    if (!plan.isEmpty())  // the plan is checked against the model, so it loads once the model is open
+        QObject::connect(&window, &qs::views::MainWindow::modelOpened, &window,
+                         [&window, plan] { window.loadPlan(plan); }, Qt::SingleShotConnection);
+    if (!calibration.isEmpty())
         QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
+                         [&window, calibration, samples, length] {
+                             window.quantizeWithCalibration(calibration, samples, length);
+                         },
+                         Qt::SingleShotConnection);
+    if (!evaluateText.isEmpty())
+        QObject::connect(&window, readyToEvaluate, &window,
                          [&window, evaluateText, ctx, maxWindows] { window.evaluateText(evaluateText, ctx, maxWindows); },
                          Qt::SingleShotConnection);
     window.show();
