@@ -31,5 +31,7 @@ int runBench(Args& args);
 int runEval(Args& args);
 int runKl(Args& args);
 int runQuantize(Args& args);
+int runSensitivity(Args& args);
+int runSuggest(Args& args);
 
 }  // namespace qs::cli

@@ -21,6 +21,9 @@ void usage() {
                  "  quantize MODEL QUANT [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] --out DIR\n"
                  "           [--format fake|gptq] [--dtype f32|f16|bf16] [--overwrite] [--json]\n"
                  "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n"
+                 "  sensitivity MODEL QUANT --text FILE [--ctx N] [--max-windows N] [--calib FILE [--nsamples N] [--seqlen L]]\n"
+                 "           [--out RESULT.json] [--json]   (one layer quantized at a time: KL, dPPL, proxies)\n"
+                 "  suggest MODEL --sensitivity RESULT.json (--budget 3% | --target-kl X) [--group G] --out PLAN.json [--json]\n"
                  "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
                  "  bench quant [--rows N] [--cols N] [--tokens N] [--threads N] [--repeat N] [--bits B] [--group G] [--json]\n"
                  "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n"
@@ -44,6 +47,8 @@ int main(int argc, char** argv) {
         if (cmd == "bench") return qs::cli::runBench(args);
         if (cmd == "eval") return qs::cli::runEval(args);
         if (cmd == "quantize") return qs::cli::runQuantize(args);
+        if (cmd == "sensitivity") return qs::cli::runSensitivity(args);
+        if (cmd == "suggest") return qs::cli::runSuggest(args);
         if (cmd == "kl") {
 #ifdef QS_HAVE_HDF5
             return qs::cli::runKl(args);

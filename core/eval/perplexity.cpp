@@ -25,9 +25,10 @@ TokenBatch windowRange(const TokenBatch& all, int64_t first, int64_t last) {
     return part;
 }
 
-// One pass over `batch`; `position` continues from earlier passes.
-void visitPass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm, int64_t& position,
-               const ScoredRowVisitor& visit) {
+}  // namespace
+
+void visitScoredRowsInOnePass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm,
+                              int64_t& position, const ScoredRowVisitor& visit) {
     // Row t predicts token t + 1 of its sequence: every row but each sequence's last.
     std::vector<int64_t> rows;
     rows.reserve(size_t(batch.rows()));
@@ -44,8 +45,6 @@ void visitPass(const LlamaModel& model, const TokenBatch& batch, const LayerMajo
                   },
                   lm);
 }
-
-}  // namespace
 
 PerplexityResult NllAccumulator::result(int64_t ctx, int64_t windows) const {
     if (n_ == 0) throw std::invalid_argument("perplexity: the windows have no token to score");
@@ -84,9 +83,9 @@ void visitScoredRows(const LlamaModel& model, const TokenBatch& windows, const P
         lm.progressEnd = double(p + 1) / double(passes);
         const int64_t first = p * perPass, last = std::min(windows.sequences(), first + perPass);
         if (passes == 1)
-            visitPass(model, windows, lm, position, visit);
+            visitScoredRowsInOnePass(model, windows, lm, position, visit);
         else
-            visitPass(model, windowRange(windows, first, last), lm, position, visit);
+            visitScoredRowsInOnePass(model, windowRange(windows, first, last), lm, position, visit);
     }
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "jobs/job_control.h"
+#include "model/layer_major.h"
 #include "model/llama_model.h"
 #include "model/token_batch.h"
 
@@ -64,6 +65,12 @@ private:
 // `target` is the token it predicts; logits [vocab] with their log-sum-exp.
 using ScoredRowVisitor =
     std::function<void(int64_t position, int32_t target, const float* logits, double logSumExp)>;
+
+// One layer-major pass over all of `batch` with `lm` (a quantized block, a
+// resumed start), visiting its scored rows; `position` continues from earlier
+// passes and is advanced.
+void visitScoredRowsInOnePass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm,
+                              int64_t& position, const ScoredRowVisitor& visit);
 
 // Runs the model over `windows` (in passes bounded by options.maxHiddenBytes)
 // and visits every row that predicts a next token of its window, in order.

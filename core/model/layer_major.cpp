@@ -73,8 +73,13 @@ void runLayerMajor(const LlamaModel& model, const TokenBatch& batch, std::span<c
             throw std::invalid_argument("runLayerMajor: head rows must be ascending indices into the batch");
     const Progress progress(options, model.numBlocks() + 1);
 
-    std::vector<float> hidden(size_t(rows * c.hiddenSize));
-    model.embed(batch.tokens.data(), rows, hidden.data());
+    if (options.firstBlock < 0 || options.firstBlock > model.numBlocks() || (options.firstBlock > 0 && !options.firstHidden))
+        throw std::invalid_argument("runLayerMajor: resuming at a block needs that block's input hidden states");
+    std::vector<float> hidden(static_cast<size_t>(rows * c.hiddenSize));
+    if (options.firstHidden)
+        std::copy_n(options.firstHidden, hidden.size(), hidden.begin());
+    else
+        model.embed(batch.tokens.data(), rows, hidden.data());
     const RopeTable rope = makeRopeTable(model.ropeInverseFrequencies(), batch.longest());
     const std::vector<int64_t> bounds = chunkBounds(batch, options.chunkRows);
     const int64_t chunks = int64_t(bounds.size()) - 1;
@@ -82,7 +87,8 @@ void runLayerMajor(const LlamaModel& model, const TokenBatch& batch, std::span<c
     {
         BlockScratch scratch;
         std::vector<int64_t> starts;  // the chunk's sequence starts, from 0
-        for (int b = 0; b < model.numBlocks(); ++b) {
+        for (int b = options.firstBlock; b < model.numBlocks(); ++b) {
+            if (options.observeBlockInput) options.observeBlockInput(b, hidden.data());
             const std::string stage = "block " + std::to_string(b + 1) + " of " + std::to_string(model.numBlocks());
             progress.report(b, 0, chunks, stage);
             DecoderBlockWeights weights = model.loadBlock(b);

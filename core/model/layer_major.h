@@ -33,6 +33,15 @@ struct LayerMajorOptions {
     const JobControl* job = nullptr;
     double progressBegin = 0.0;
     double progressEnd = 1.0;
+    // Sees the hidden states entering each block that runs ([batch rows,
+    // hidden] row-major), before the block changes them: a sensitivity scan
+    // caches them to resume from any block later.
+    std::function<void(int block, const float* hidden)> observeBlockInput;
+    // Resume at block `firstBlock` from `firstHidden`, the states entering it
+    // ([batch rows, hidden], e.g. kept by observeBlockInput); the embedding
+    // and the blocks before it are not run. nullptr: start from the embedding.
+    int firstBlock = 0;
+    const float* firstHidden = nullptr;
 };
 
 // Runs the model over `batch` and hands the logits of `headRows` (indices into
