@@ -7,11 +7,11 @@
 #include <optional>
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QFileInfo>
 
 #include "eval/kl_eval.h"
 #include "eval/perplexity.h"
+#include "eval/text_windows.h"
 #include "eval/task_eval.h"
 #include "eval/task_readers.h"
 #include "formats/checkpoint.h"
@@ -89,13 +89,6 @@ public:
 
 namespace {
 
-std::string readText(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw FormatError(path.toStdString(), "cannot open the text file (" + file.errorString().toStdString() + ")");
-    return file.readAll().toStdString();
-}
-
 PerplexityOptions perplexityOptions(const EvalRequest& request) {
     PerplexityOptions options;
     options.ctx = request.ctx;
@@ -107,7 +100,7 @@ PerplexityOptions perplexityOptions(const EvalRequest& request) {
 TokenBatch textWindows(const EvalRequest& request, const LlamaModel& model, const Tokenizer& tokenizer,
                        const PerplexityOptions& options, EvalJob& job) {
     job.announce(tr("Tokenizing %1").arg(QFileInfo(request.dataset).fileName()));
-    return perplexityWindows(model, tokenizer, readText(request.dataset), request.dataset.toStdString(), options);
+    return perplexityWindows(model, tokenizer, readTextFile(request.dataset.toStdString()), request.dataset.toStdString(), options);
 }
 
 // The three evaluations fill settings and metrics of `run` with what the

@@ -64,7 +64,8 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotPanel(QStringLiteral("heatmap"),
         statistic_->addItem(tr(info.title));
         statistic_->setItemData(statistic_->count() - 1, tr(info.tooltip), Qt::ToolTipRole);
     }
-    controls()->addWidget(new QLabel(tr("Colour by"), this));
+    statisticLabel_ = new QLabel(tr("Colour by"), this);
+    controls()->addWidget(statisticLabel_);
     controls()->addWidget(statistic_);
     connect(statistic_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
 
@@ -109,16 +110,41 @@ HeatmapView::HeatmapView(QWidget* parent) : PlotPanel(QStringLiteral("heatmap"),
     rebuild();
 }
 
-void HeatmapView::setTensors(const std::vector<qs::TensorStats>& tensors) {
+void HeatmapView::fillCells(const std::vector<std::string>& names,
+                            const std::function<std::array<double, 5>(size_t)>& values) {
     cells_.clear();
-    for (size_t i = 0; i < tensors.size(); ++i) {
-        const auto linear = parseLinearName(tensors[i].name);
+    for (size_t i = 0; i < names.size(); ++i) {
+        const auto linear = parseLinearName(names[i]);
         if (!linear) continue;
         if (size_t(linear->block) >= cells_.size()) cells_.resize(size_t(linear->block) + 1);
         Cell& cell = cells_[size_t(linear->block)][size_t(linear->projection)];
         cell.tensor = int(i);
-        cell.values = cellValues(tensors[i]);
+        cell.values = values(i);
     }
+}
+
+void HeatmapView::setTensors(const std::vector<qs::TensorStats>& tensors) {
+    std::vector<std::string> names;
+    for (const TensorStats& t : tensors) names.push_back(t.name);
+    fillCells(names, [&](size_t i) { return cellValues(tensors[i]); });
+    layerValueTitle_.clear();
+    statistic_->setVisible(true);
+    statisticLabel_->setVisible(true);
+    rebuild();
+}
+
+void HeatmapView::setLayerValues(const QString& title, const std::vector<std::string>& names,
+                                 const std::vector<double>& values, const QString& hint) {
+    // The value sits in every statistic's slot, so the drawing needs no second path.
+    fillCells(names, [&](size_t i) {
+        std::array<double, 5> v;
+        v.fill(values[i]);
+        return v;
+    });
+    layerValueTitle_ = title;
+    layerValueHint_ = hint;
+    statistic_->setVisible(false);
+    statisticLabel_->setVisible(false);
     rebuild();
 }
 
@@ -169,7 +195,8 @@ void HeatmapView::rebuild() {
     if (!(lo <= hi)) lo = 0, hi = 1;
     if (lo == hi) lo -= 0.5 * std::max(1.0, std::fabs(lo)), hi += 0.5 * std::max(1.0, std::fabs(hi));
     map_->setDataRange(QCPRange(lo, hi));
-    scale_->axis()->setLabel(tr(kStatistics[stat].title));
+    const QString title = layerValueTitle_.isEmpty() ? tr(kStatistics[stat].title) : layerValueTitle_;
+    scale_->axis()->setLabel(title);
     p->xAxis->setRange(-0.5, kProjectionCount - 0.5);
     p->yAxis->setRange(-0.5, blocks - 0.5);
 
@@ -192,8 +219,8 @@ void HeatmapView::rebuild() {
                 text->setSelectable(false);
             }
     }
-    setCaption(tr("%1 per projection, %n decoder block(s); click a cell to select its tensor", nullptr, blocks)
-                   .arg(tr(kStatistics[stat].title)));
+    const QString hint = layerValueTitle_.isEmpty() ? tr("click a cell to select its tensor") : layerValueHint_;
+    setCaption(tr("%1 per projection, %n decoder block(s); %2", nullptr, blocks).arg(title, hint));
     drawSelection();
 }
 
@@ -202,21 +229,31 @@ void HeatmapView::setSelectedTensors(const QList<int>& tensorRows) {
     drawSelection();
 }
 
+void HeatmapView::setMarkedTensors(const QList<int>& tensorRows) {
+    marked_ = tensorRows;
+    drawSelection();
+}
+
 void HeatmapView::drawSelection() {
     QCustomPlot* p = plot();
     for (QCPAbstractItem* item : std::as_const(selectionItems_)) p->removeItem(item);
     selectionItems_.clear();
-    for (int b = 0; b < blockCount(); ++b)
-        for (int j = 0; j < kProjectionCount; ++j) {
-            if (!selected_.contains(cells_[size_t(b)][size_t(j)].tensor)) continue;
-            auto* frame = new QCPItemRect(p);
-            frame->topLeft->setCoords(j - 0.5, b - 0.5);
-            frame->bottomRight->setCoords(j + 0.5, b + 0.5);
-            frame->setPen(QPen(outlierColor(), 2.5));
-            frame->setBrush(Qt::NoBrush);
-            frame->setSelectable(false);
-            selectionItems_ << frame;
-        }
+    auto frameCells = [&](const QList<int>& tensors, const QPen& pen, double inset) {
+        for (int b = 0; b < blockCount(); ++b)
+            for (int j = 0; j < kProjectionCount; ++j) {
+                if (!tensors.contains(cells_[size_t(b)][size_t(j)].tensor)) continue;
+                auto* frame = new QCPItemRect(p);
+                frame->topLeft->setCoords(j - 0.5 + inset, b - 0.5 + inset);
+                frame->bottomRight->setCoords(j + 0.5 - inset, b + 0.5 - inset);
+                frame->setPen(pen);
+                frame->setBrush(Qt::NoBrush);
+                frame->setSelectable(false);
+                selectionItems_ << frame;
+            }
+    };
+    // Marks inside the cell, so a marked cell that is also selected shows both frames.
+    frameCells(marked_, QPen(palette().color(QPalette::WindowText), 2.0, Qt::DashLine), 0.08);
+    frameCells(selected_, QPen(outlierColor(), 2.5), 0.0);
     p->replot(QCustomPlot::rpQueuedReplot);
 }
 

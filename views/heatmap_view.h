@@ -1,10 +1,15 @@
 // Decoder blocks (rows) x the seven linear projections q k v o gate up down
 // (columns), each cell coloured by one statistic of that weight tensor. It
 // shows at a glance which layers carry outliers; clicking a cell selects
-// that tensor in the layer table and hence in every chart.
+// that tensor in the layer table and hence in every chart. The same grid
+// can show a measured per-layer value instead (setLayerValues: the
+// sensitivity scan's KL), and outline a set of marked cells in a dashed pen
+// (the layers a plan quantizes per-group).
 #pragma once
 
 #include <array>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <QList>
@@ -14,6 +19,7 @@
 #include "stats/tensor_stats.h"
 
 class QComboBox;
+class QLabel;
 class QCPColorMap;
 class QCPAbstractItem;
 class QCPColorScale;
@@ -31,6 +37,11 @@ public:
     // Cells are the tensors whose names parse as a block's linear projection
     // (qs::parseLinearName); row i of the table is tensor index i.
     void setTensors(const std::vector<qs::TensorStats>& tensors);
+    // Colours by one value per layer instead of a weight statistic (the
+    // statistic chooser is hidden); tensorClicked then gives the index into
+    // `names`. `hint` ends the caption (what a click does).
+    void setLayerValues(const QString& title, const std::vector<std::string>& names, const std::vector<double>& values,
+                        const QString& hint);
     void setStatistic(Statistic statistic);
     Statistic statistic() const;
 
@@ -43,6 +54,8 @@ public:
 public slots:
     // Outlines the cells of these tensors (the table's selection).
     void setSelectedTensors(const QList<int>& tensorRows);
+    // Outlines these cells with a dashed pen (by the same index as the selection).
+    void setMarkedTensors(const QList<int>& tensorRows);
     void resetView() override;
 
 signals:
@@ -55,13 +68,18 @@ private:
     };
     using BlockCells = std::array<Cell, kProjections.size()>;
 
+    // Each linear of `names` gets a cell with `values` (by Statistic) for index i.
+    void fillCells(const std::vector<std::string>& names, const std::function<std::array<double, 5>(size_t)>& values);
     void rebuild();
     void drawSelection();
     void onMousePress(QMouseEvent* event);
 
     std::vector<BlockCells> cells_;
     QList<int> selected_;
+    QList<int> marked_;
+    QString layerValueTitle_, layerValueHint_;  // empty: colour by the chosen statistic
     QComboBox* statistic_;
+    QLabel* statisticLabel_ = nullptr;
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
     QList<QCPAbstractItem*> selectionItems_;

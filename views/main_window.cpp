@@ -23,6 +23,7 @@
 #include <QTextDocumentFragment>
 #include <QToolBar>
 
+#include "activation_view.h"
 #include "channel_profile_view.h"
 #include "eval_service.h"
 #include "evaluate_panel.h"
@@ -38,7 +39,9 @@
 #include "plan_editor_panel.h"
 #include "quantize_panel.h"
 #include "quantize_service.h"
+#include "project/activation_store.h"
 #include "runs_panel.h"
+#include "sensitivity_panel.h"
 #include "stats/stats_json.h"
 #include "stats_service.h"
 
@@ -74,6 +77,8 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       heatmap_(new HeatmapView(this)),
       histogram_(new HistogramView(this)),
       profile_(new ChannelProfileView(this)),
+      activation_(new ActivationView(this)),
+      sensitivity_(new SensitivityPanel(plan_->model(), this)),
       stats_(new StatsService(this)),
       eval_(new EvalService(this)),
       evaluate_(new EvaluatePanel(eval_, this)),
@@ -84,6 +89,8 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     // table, with the full width its twelve columns need.
     centralTabs_->addTab(table_, tr("Layers"));
     centralTabs_->addTab(plan_, tr("Plan"));
+    // Three charts wide enough to read need the centre, not a dock.
+    centralTabs_->addTab(sensitivity_, tr("Sensitivity"));
     centralTabs_->setDocumentMode(true);
     setCentralWidget(centralTabs_);
     createActions();
@@ -97,8 +104,15 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
         table_->selectTensor(model_->rowOf(name));
     });
     connect(plan_, &PlanEditorPanel::planChosen, this, &MainWindow::onPlanChosen);
+    connect(sensitivity_, &SensitivityPanel::reevaluateRequested, plan_, &PlanEditorPanel::evaluatePlan);
+    connect(sensitivity_, &SensitivityPanel::scanFinished, this, &MainWindow::sensitivityFinished);
+    connect(sensitivity_->service(), &SensitivityService::failed, this,
+            [this](const QString& message) { reportError(tr("Sensitivity scan failed"), message.toHtmlEscaped()); });
     QuantizeService* quantizer = plan_->quantizePanel()->service();
-    connect(quantizer, &QuantizeService::finished, this, &MainWindow::quantizationFinished);
+    connect(quantizer, &QuantizeService::finished, this, [this] {
+        loadActivations();  // the job saved them before it finished
+        emit quantizationFinished();
+    });
     connect(quantizer, &QuantizeService::failed, this,
             [this](const QString& message) { reportError(tr("Quantization failed"), message.toHtmlEscaped()); });
     connect(stats_, &StatsService::started, this, &MainWindow::onStatsStarted);
@@ -191,6 +205,8 @@ void MainWindow::createDocks() {
                              Qt::RightDockWidgetArea);
     QDockWidget* hist = dock(histogram_, tr("Histogram"), QStringLiteral("HistogramDock"), Qt::BottomDockWidgetArea);
     QDockWidget* prof = dock(profile_, tr("Channel profile"), QStringLiteral("ProfileDock"), Qt::BottomDockWidgetArea);
+    QDockWidget* act = dock(activation_, tr("Weights vs activations"), QStringLiteral("ActivationDock"),
+                            Qt::BottomDockWidgetArea);
     // Evaluation shares the right column with the model facts and the
     // bottom-left with the histogram; the inspection views stay in front
     // until an evaluation is run.
@@ -199,8 +215,10 @@ void MainWindow::createDocks() {
     splitDockWidget(hist, prof, Qt::Horizontal);
     tabifyDockWidget(info, evaluateDock_);
     tabifyDockWidget(hist, runsDock_);
+    tabifyDockWidget(prof, act);  // the same layer's input channels, weights alone or against activations
     info->raise();
     hist->raise();
+    prof->raise();
     resizeDocks({info, heat}, {1, 3}, Qt::Vertical);
     resizeDocks({heat}, {470}, Qt::Horizontal);
     resizeDocks({hist, prof}, {420, 420}, Qt::Vertical);
@@ -256,6 +274,10 @@ bool MainWindow::openModel(const QString& path) {
     evaluate_->setPlan({}, {});  // an adjuster was checked against the previous model
     plan_->setModelConfig(&checkpoint_->config);
     plan_->quantizePanel()->setModel(checkpoint_, project);
+    sensitivity_->setModel(checkpoint_);
+    projectPath_ = project;
+    currentTensor_ = -1;  // rows of the previous model
+    loadActivations();
     runs_->setProject(project);
     emit modelOpened(path);
     stats_->start(checkpoint_);
@@ -325,6 +347,31 @@ void MainWindow::quantizeWithCalibration(const QString& textFile, int samples, i
     if (!plan_->quantize()) emit quantizationFinished();  // an RTN / FP8 plan was handed on at once
 }
 
+void MainWindow::scanSensitivity(const QString& textFile, int ctx, int windows, const QString& specName) {
+    centralTabs_->setCurrentWidget(sensitivity_);
+    sensitivity_->setScan(textFile, ctx, windows, specName);
+    sensitivity_->run();
+}
+
+void MainWindow::loadActivations() {
+    activationAbsmax_.clear();
+    try {
+        for (LayerActivationStats& layer : loadActivationStats(projectPath_.toStdString()))
+            activationAbsmax_[layer.name] = std::move(layer.stats.channelAbsmax);
+    } catch (const std::exception& e) {
+        // A damaged project must not stop the weight views: say so and show weights alone.
+        statusText_->setText(tr("Activation statistics unreadable: %1").arg(QString::fromUtf8(e.what())));
+    }
+    showActivationsOf(currentTensor_);
+}
+
+void MainWindow::showActivationsOf(int tensorRow) {
+    if (tensorRow < 0 || tensorRow >= int(model_->tensors().size())) return activation_->setLayer(std::nullopt, {});
+    const TensorStats& t = model_->tensor(tensorRow);
+    const auto it = activationAbsmax_.find(t.name);
+    activation_->setLayer(t, it != activationAbsmax_.end() ? it->second : std::vector<float>{});
+}
+
 void MainWindow::onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock) {
     evaluate_->setPlan(label, std::move(adjustBlock));
     evaluateDock_->show();
@@ -348,6 +395,8 @@ void MainWindow::onSelectionChanged(const QList<int>& tensorRows, int current) {
     histogram_->setTensors(std::move(selected));
     profile_->setTensor(current >= 0 ? std::optional<TensorStats>(model_->tensor(current)) : std::nullopt);
     heatmap_->setSelectedTensors(tensorRows);
+    currentTensor_ = current;
+    showActivationsOf(current);
     if (current >= 0) plan_->selectLayer(QString::fromStdString(model_->tensor(current).name));
 }
 
@@ -433,6 +482,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     stats_->cancel();
     eval_->cancel();
     plan_->quantizePanel()->service()->cancel();
+    sensitivity_->service()->cancel();
     if (interactive_) saveSettings();
     QMainWindow::closeEvent(event);
 }

@@ -3,10 +3,13 @@
 // computed in the background with a progress bar and Cancel; evaluations
 // (perplexity, task accuracy, KL) run from the Evaluate dock and are listed,
 // as stored in the model's project file, in the Runs dock. The Plan tab,
-// beside the layer table, edits the quantization plan those runs can use.
+// beside the layer table, edits the quantization plan those runs can use;
+// the Sensitivity tab scans the layers and edits that plan from its charts.
 #pragma once
 
 #include <functional>
+#include <map>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -31,6 +34,7 @@ struct DecoderBlockWeights;
 
 namespace qs::views {
 
+class ActivationView;
 class ChannelProfileView;
 class EvalService;
 class EvaluatePanel;
@@ -41,6 +45,7 @@ class LayerTablePanel;
 class ModelInfoPanel;
 class PlanEditorPanel;
 class RunsPanel;
+class SensitivityPanel;
 class StatsService;
 
 class MainWindow : public QMainWindow {
@@ -66,6 +71,8 @@ public:
     EvaluatePanel* evaluatePanel() const { return evaluate_; }
     RunsPanel* runsPanel() const { return runs_; }
     PlanEditorPanel* planEditor() const { return plan_; }
+    SensitivityPanel* sensitivityPanel() const { return sensitivity_; }
+    ActivationView* activationView() const { return activation_; }
 
     // Loads a plan file into the Plan tab, shows it, and makes it the plan
     // the Evaluate panel's runs use (needs an open model). False, after
@@ -81,6 +88,10 @@ public:
     // `textFile` (ctx / maxWindows 0: the panel's defaults) for the open model.
     void evaluateText(const QString& textFile, int ctx, int maxWindows);
 
+    // Shows the Sensitivity tab and scans the open model with the spec named
+    // `specName` (SensitivityPanel::specNames(); empty: the panel's) on `textFile`.
+    void scanSensitivity(const QString& textFile, int ctx, int windows, const QString& specName);
+
     // Writes the visible table rows, in their current order, as CSV (the
     // columns of `quantscope-cli inspect --csv`). Empty string or the error.
     QString exportTableCsv(const QString& path) const;
@@ -93,6 +104,7 @@ signals:
     // A run finished and was stored in the project (and listed in the Runs dock).
     void evaluationFinished(const qs::RunRecord& run);
     void errorOccurred(const QString& message);
+    void sensitivityFinished();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -115,6 +127,9 @@ private:
     void onRunStored(const qs::RunRecord& run);
     void onSelectionChanged(const QList<int>& tensorRows, int current);
     void onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock);
+    // Reads the project's calibration statistics (after a Quantize) for the activation view.
+    void loadActivations();
+    void showActivationsOf(int tensorRow);
     void reportError(const QString& title, const QString& message);
     void setBusy(bool busy);
 
@@ -128,6 +143,11 @@ private:
     HeatmapView* heatmap_;
     HistogramView* histogram_;
     ChannelProfileView* profile_;
+    ActivationView* activation_;
+    SensitivityPanel* sensitivity_;
+    std::map<std::string, std::vector<float>> activationAbsmax_;  // input channel absmax by layer name
+    QString projectPath_;
+    int currentTensor_ = -1;
     StatsService* stats_;
     EvalService* eval_;
     EvaluatePanel* evaluate_;

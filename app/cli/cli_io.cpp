@@ -1,21 +1,10 @@
 #include "cli_io.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
-#include "formats/format_error.h"
 
 namespace qs::cli {
-
-std::string readTextFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw FormatError(path, "cannot open the text file");
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 PerplexityOptions perplexityOptionsFromArgs(Args& args) {
     PerplexityOptions opts;

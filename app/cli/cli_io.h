@@ -5,12 +5,10 @@
 
 #include "cli_commands.h"
 #include "eval/perplexity.h"
+#include "eval/text_windows.h"  // readTextFile, for the commands
 #include "jobs/job_control.h"
 
 namespace qs::cli {
-
-// The whole file; FormatError naming it when it cannot be read.
-std::string readTextFile(const std::string& path);
 
 // Consumes the window options perplexity and KL share: --ctx N (0: the
 // default context), --max-windows N (0: all), --bos; checks their ranges.

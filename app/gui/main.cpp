@@ -10,6 +10,9 @@
 //                                           once statistics are ready, Quantize by the plan on TEXT;
 //                                           --evaluate-text then runs on the quantized model, and
 //                                           --screenshot waits for both
+//   ... --sensitivity-text TEXT [--sensitivity-spec NAME] [--ctx N] [--max-windows N]
+//                                           once statistics are ready, scan layer sensitivity in the
+//                                           Sensitivity tab; --screenshot waits for the scan
 #include <cstdio>
 
 #include <QApplication>
@@ -69,6 +72,15 @@ int main(int argc, char** argv) {
     const QCommandLineOption lengthOption(QStringLiteral("calib-length"),
                                           QStringLiteral("Tokens per calibration sample (0: min(2048, model))."),
                                           QStringLiteral("L"), QStringLiteral("0"));
+    const QCommandLineOption sensitivityOption(
+        QStringLiteral("sensitivity-text"),
+        QStringLiteral("Once statistics are ready, scan layer sensitivity on TEXT (--ctx, --max-windows)."),
+        QStringLiteral("TEXT"));
+    const QCommandLineOption sensitivitySpecOption(QStringLiteral("sensitivity-spec"),
+                                                   QStringLiteral("Spec of --sensitivity-text, e.g. \"W4 per-channel RTN\"."),
+                                                   QStringLiteral("NAME"));
+    parser.addOption(sensitivityOption);
+    parser.addOption(sensitivitySpecOption);
     parser.addOption(openOption);
     parser.addOption(quantizeOption);
     parser.addOption(samplesOption);
@@ -91,6 +103,8 @@ int main(int argc, char** argv) {
     const int maxWindows = parser.value(windowsOption).toInt();
     const QString plan = parser.value(planOption);
     const QString calibration = parser.value(quantizeOption);
+    const QString sensitivityText = parser.value(sensitivityOption);
+    const QString sensitivitySpec = parser.value(sensitivitySpecOption);
     const int samples = parser.value(samplesOption).toInt();
     const int length = parser.value(lengthOption).toInt();
     // Evaluation (and the screenshot without one) waits for the step before it.
@@ -115,7 +129,9 @@ int main(int argc, char** argv) {
                 QCoreApplication::exit(0);
             });
         };
-        if (evaluateText.isEmpty())
+        if (!sensitivityText.isEmpty())  // with the scan's charts showing
+            QObject::connect(&window, &qs::views::MainWindow::sensitivityFinished, &app, takeScreenshot);
+        else if (evaluateText.isEmpty())
             QObject::connect(&window, readyToEvaluate, &app, takeScreenshot);
         else  // with the Runs table showing the finished run
             QObject::connect(&window, &qs::views::MainWindow::evaluationFinished, &app, takeScreenshot);
@@ -133,6 +149,12 @@ int main(int argc, char** argv) {
     if (!evaluateText.isEmpty())
         QObject::connect(&window, readyToEvaluate, &window,
                          [&window, evaluateText, ctx, maxWindows] { window.evaluateText(evaluateText, ctx, maxWindows); },
+                         Qt::SingleShotConnection);
+    if (!sensitivityText.isEmpty())
+        QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
+                         [&window, sensitivityText, ctx, maxWindows, sensitivitySpec] {
+                             window.scanSensitivity(sensitivityText, ctx, maxWindows, sensitivitySpec);
+                         },
                          Qt::SingleShotConnection);
     window.show();
     // Open once the event loop runs, so an early error can end it.

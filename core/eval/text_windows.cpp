@@ -1,12 +1,22 @@
 #include "eval/text_windows.h"
 
 #include <algorithm>
+#include <fstream>
 #include <span>
+#include <sstream>
 #include <stdexcept>
 
 #include "formats/format_error.h"
 
 namespace qs {
+
+std::string readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw FormatError(path, "cannot open the text file");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
 
 std::string joinDocuments(const std::vector<std::string>& documents) {
     std::string text;

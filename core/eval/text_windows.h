@@ -14,6 +14,9 @@
 
 namespace qs {
 
+// A text file whole, as bytes; FormatError naming the file when it cannot be read.
+std::string readTextFile(const std::string& path);
+
 std::string joinDocuments(const std::vector<std::string>& documents);
 
 // The default window: min(2048, max_position_embeddings), the papers' 2048
