@@ -207,15 +207,15 @@ void MainWindow::createDocks() {
     QDockWidget* prof = dock(profile_, tr("Channel profile"), QStringLiteral("ProfileDock"), Qt::BottomDockWidgetArea);
     QDockWidget* act = dock(activation_, tr("Weights vs activations"), QStringLiteral("ActivationDock"),
                             Qt::BottomDockWidgetArea);
-    // Evaluation shares the right column with the model facts and the
-    // bottom-left with the histogram; the inspection views stay in front
-    // until an evaluation is run.
+    // Evaluation shares the right column with the model facts, and the Runs
+    // table the wider bottom area with the channel charts (its metric columns
+    // need the width); the inspection views stay in front until a run ends.
     evaluateDock_ = dock(evaluate_, tr("Evaluate"), QStringLiteral("EvaluateDock"), Qt::RightDockWidgetArea);
     runsDock_ = dock(runs_, tr("Runs"), QStringLiteral("RunsDock"), Qt::BottomDockWidgetArea);
     splitDockWidget(hist, prof, Qt::Horizontal);
     tabifyDockWidget(info, evaluateDock_);
-    tabifyDockWidget(hist, runsDock_);
     tabifyDockWidget(prof, act);  // the same layer's input channels, weights alone or against activations
+    tabifyDockWidget(prof, runsDock_);
     info->raise();
     hist->raise();
     prof->raise();
