@@ -2,8 +2,7 @@
 
 #include <atomic>
 #include <exception>
-
-#include <QThread>
+#include <functional>
 
 #include "formats/checkpoint.h"
 #include "jobs/job_control.h"
@@ -19,67 +18,34 @@ constexpr int kProgressSteps = 500;
 
 StatsService::StatsService(QObject* parent) : QObject(parent) {}
 
-StatsService::~StatsService() {
-    if (control_) control_->requestCancel();
-    for (QThread* thread : std::as_const(threads_)) {
-        thread->wait();
-        delete thread;
-    }
-}
-
 void StatsService::start(std::shared_ptr<const qs::Checkpoint> ckpt, const qs::StatsOptions& options) {
-    if (control_) control_->requestCancel();  // the superseded job stops at its next step
-    const uint64_t jobId = ++currentJob_;
-
+    const uint64_t jobId = runner_.newJob();  // the superseded job stops at its next step
     auto lastStep = std::make_shared<std::atomic<int>>(-1);
     auto report = [this, jobId, lastStep](double fraction, const std::string& stage) {
         // Called on the worker (possibly from several of core's threads).
         const int step = int(fraction * kProgressSteps);
         if (lastStep->exchange(step) == step) return;
-        QMetaObject::invokeMethod(
-            this,
-            [this, jobId, fraction, text = QString::fromStdString(stage)] {
-                if (isCurrent(jobId)) emit progress(fraction, text);
-            },
-            Qt::QueuedConnection);
+        runner_.post(jobId, [this, fraction, text = QString::fromStdString(stage)] { emit progress(fraction, text); });
     };
-    control_ = std::make_shared<qs::JobControl>(report);
-    running_ = true;
-
-    QThread* thread = QThread::create(
-        [this, jobId, ckpt = std::move(ckpt), options, control = control_] { run(jobId, ckpt, options, control); });
-    thread->setObjectName(QStringLiteral("qs-stats-%1").arg(jobId));
-    connect(thread, &QThread::finished, this, [this, thread] {
-        threads_.removeOne(thread);
-        thread->deleteLater();
-    });
-    threads_ << thread;
+    auto control = std::make_shared<qs::JobControl>(report);
+    runner_.launch(jobId, QStringLiteral("qs-stats"), [control] { control->requestCancel(); },
+                   [this, jobId, ckpt = std::move(ckpt), options, control] { run(jobId, ckpt, options, control); });
     emit started();
-    thread->start(QThread::LowPriority);  // keep the GUI thread ahead of the number crunching
 }
 
-void StatsService::cancel() {
-    if (running_ && control_) control_->requestCancel();
-}
+void StatsService::cancel() { runner_.cancel(); }
 
 void StatsService::run(uint64_t jobId, std::shared_ptr<const qs::Checkpoint> ckpt, qs::StatsOptions options,
                        std::shared_ptr<qs::JobControl> control) {
-    // Each outcome is handed to the service's thread; the service checks
-    // there, not here, whether the job is still the current one.
-    auto finish = [this, jobId, control](auto deliver) {
-        QMetaObject::invokeMethod(
-            this,
-            [this, jobId, control, deliver = std::move(deliver)]() mutable {
-                if (!isCurrent(jobId)) return;
-                running_ = false;
-                // A cancel that raced with the last step still wins: the user asked to stop.
-                if (control->cancelRequested()) {
-                    emit cancelled();
-                    return;
-                }
-                deliver();
-            },
-            Qt::QueuedConnection);
+    auto finish = [this, jobId, control](std::function<void()> deliver) {
+        runner_.finish(jobId, [this, control, deliver = std::move(deliver)] {
+            // A cancel that raced with the last step still wins: the user asked to stop.
+            if (control->cancelRequested()) {
+                emit cancelled();
+                return;
+            }
+            deliver();
+        });
     };
     try {
         if (control->cancelRequested()) throw qs::JobCancelled();

@@ -10,13 +10,11 @@
 #include <memory>
 #include <vector>
 
-#include <QList>
 #include <QObject>
 #include <QString>
 
+#include "job_runner.h"
 #include "stats/tensor_stats.h"
-
-class QThread;
 
 namespace qs {
 class Checkpoint;
@@ -28,16 +26,14 @@ namespace qs::views {
 class StatsService : public QObject {
     Q_OBJECT
 public:
+    // The destructor cancels the running job and waits for its thread (JobRunner).
     explicit StatsService(QObject* parent = nullptr);
-    // Cancels the running job and waits for its thread: no worker outlives
-    // the service (the worker posts to it).
-    ~StatsService() override;
 
     // Starts a job over `ckpt` (shared: the worker keeps the mapping alive
     // even if the window opens another model meanwhile). A running job is
     // cancelled and its results dropped.
     void start(std::shared_ptr<const qs::Checkpoint> ckpt, const qs::StatsOptions& options = {});
-    bool isRunning() const { return running_; }
+    bool isRunning() const { return runner_.isRunning(); }
 
 public slots:
     // Asks the running job to stop; cancelled() follows (never statsReady()).
@@ -54,13 +50,8 @@ private:
     // Runs on the worker thread.
     void run(uint64_t jobId, std::shared_ptr<const qs::Checkpoint> ckpt, qs::StatsOptions options,
              std::shared_ptr<qs::JobControl> control);
-    // Called on the service's thread for each message of job `jobId`.
-    bool isCurrent(uint64_t jobId) const { return jobId == currentJob_ && running_; }
 
-    uint64_t currentJob_ = 0;
-    bool running_ = false;
-    std::shared_ptr<qs::JobControl> control_;
-    QList<QThread*> threads_;  // alive until finished; joined by the destructor
+    JobRunner runner_;
 };
 
 }  // namespace qs::views
