@@ -66,12 +66,16 @@ void applyPlanToBlock(const QuantPlan& plan, DecoderBlockWeights& block) {
     }
 }
 
+void requireUnquantizedHead(const QuantPlan& plan) {
+    if (resolve(plan, "lm_head.weight"))
+        throw FormatError(planSourceName(plan), "lm_head.weight: quantizing the output head is not supported yet; "
+                                                "keep it in \"skip\"");
+}
+
 std::function<void(DecoderBlockWeights&)> onTheFlyBlockAdjuster(const QuantPlan& plan, const ModelConfig& config) {
     checkAgainstModel(plan, config);
-    const std::string src = plan.source.empty() ? "plan" : plan.source;
-    if (resolve(plan, "lm_head.weight"))
-        throw FormatError(src, "lm_head.weight: quantizing the output head is not supported in evaluation yet; "
-                               "keep it in \"skip\"");
+    requireUnquantizedHead(plan);
+    const std::string src = planSourceName(plan);
     for (int b = 0; b < int(config.numLayers); ++b)
         for (int p = 0; p < kProjectionCount; ++p) {
             const std::string name = linearTensorName(b, p);

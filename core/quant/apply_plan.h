@@ -27,6 +27,10 @@ void fakeQuantizeWeights(const QuantSpec& spec, LinearWeights& l);
 // that is not given, or a spec that does not fit the layer.
 void applyPlanToBlock(const QuantPlan& plan, DecoderBlockWeights& block);
 
+// Evaluation and the calibrated pipeline quantize decoder blocks only:
+// throws FormatError naming the plan when it quantizes lm_head.weight.
+void requireUnquantizedHead(const QuantPlan& plan);
+
 // What to pass as PerplexityOptions / TaskEvalOptions / LayerMajorOptions
 // ::adjustBlock. Checks the whole plan against the model first (see
 // checkAgainstModel; plus the conditions above, and the output head must stay

@@ -100,9 +100,8 @@ PlanQuantizeResult quantizePlanWithCalibration(const LlamaModel& model, const Qu
                                                const TokenBatch& calibration, const PlanQuantizeOptions& options) {
     const ModelConfig& config = model.config();
     checkAgainstModel(plan, config);
-    const std::string source = plan.source.empty() ? "plan" : plan.source;
-    if (resolve(plan, "lm_head.weight"))
-        throw FormatError(source, "lm_head.weight: quantizing the output head is not supported yet; keep it in \"skip\"");
+    requireUnquantizedHead(plan);
+    const std::string source = planSourceName(plan);
     std::vector<QuantMethod> methods;
     for (int b = 0; b < int(config.numLayers); ++b) methods.push_back(blockMethod(specsOfBlock(plan, b), b, source));
 

@@ -19,7 +19,6 @@ using json = nlohmann::json;
 
 constexpr std::string_view kLmHead = "lm_head.weight";
 
-std::string sourceName(const QuantPlan& plan) { return plan.source.empty() ? "plan" : plan.source; }
 
 std::string entryName(const QuantPlan& plan, int index) {
     std::string s = "overrides[" + std::to_string(index) + "]";
@@ -92,6 +91,8 @@ std::vector<std::pair<std::string, int64_t>> linearLayers(const ModelConfig& c) 
 
 }  // namespace
 
+std::string planSourceName(const QuantPlan& plan) { return plan.source.empty() ? "plan" : plan.source; }
+
 QuantPlan uniformPlan(const QuantSpec& spec) {
     QuantPlan plan;
     plan.defaultSpec = spec;
@@ -110,7 +111,7 @@ std::optional<QuantSpec> resolve(const QuantPlan& plan, std::string_view name) {
 QuantPlan quantPlanFromJson(const json& j, const std::string& source, std::string_view text) {
     QuantPlan plan;
     plan.source = source;
-    const std::string src = sourceName(plan);
+    const std::string src = planSourceName(plan);
     if (!j.is_object()) throw FormatError(src, "a plan must be a JSON object");
     for (const auto& [key, value] : j.items())
         if (key != "default" && key != "overrides" && key != "skip")
@@ -202,7 +203,7 @@ void saveQuantPlan(const QuantPlan& plan, const std::string& path) {
 }
 
 void checkAgainstModel(const QuantPlan& plan, const ModelConfig& config) {
-    const std::string src = sourceName(plan);
+    const std::string src = planSourceName(plan);
     const auto layers = linearLayers(config);
     for (size_t i = 0; i < plan.overrides.size(); ++i) {
         const QuantOverride& o = plan.overrides[i];

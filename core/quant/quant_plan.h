@@ -44,6 +44,9 @@ struct QuantPlan {
     std::string source;  // the file it was read from, named in errors ("plan" when built in code)
 };
 
+// The file the plan was read from, or "plan", for error messages.
+std::string planSourceName(const QuantPlan& plan);
+
 // A plan applying `spec` to every block projection.
 QuantPlan uniformPlan(const QuantSpec& spec);
 
