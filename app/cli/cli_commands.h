@@ -26,12 +26,20 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-int runInspect(Args& args);
-int runBench(Args& args);
-int runEval(Args& args);
-int runKl(Args& args);
-int runQuantize(Args& args);
-int runSensitivity(Args& args);
-int runSuggest(Args& args);
+// Every cmd_*.cpp registers its subcommands with a file-scope
+// CommandRegistration, so a new command is one new file and main.cpp never
+// changes; files that need an optional library (`*_hdf5.cpp`, `*_qt.cpp`) are
+// left out of builds without it and their commands are then unknown.
+using CommandFn = int (*)(Args& args);
+struct Command {
+    const char* name;
+    CommandFn run;
+    const char* usage;  // the lines of the usage text, each starting with two spaces
+};
+struct CommandRegistration {
+    CommandRegistration(const char* name, CommandFn run, const char* usage);
+};
+// Registered commands, by name.
+const std::vector<Command>& commands();
 
 }  // namespace qs::cli

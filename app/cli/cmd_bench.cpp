@@ -142,12 +142,17 @@ int benchQuant(Args& args) {
 
 }  // namespace
 
-int runBench(Args& args) {
+static int runBench(Args& args) {
     const std::string which = args.positional("BENCHMARK (stats | eval | quant)");
     if (which == "stats") return benchStats(args);
     if (which == "eval") return benchEval(args);
     if (which == "quant") return benchQuant(args);
     throw UsageError("unknown benchmark '" + which + "' (known: stats, eval, quant)");
 }
+
+static const CommandRegistration runBenchRegistration("bench", runBench,
+    "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
+    "  bench quant [--rows N] [--cols N] [--tokens N] [--threads N] [--repeat N] [--bits B] [--group G] [--json]\n"
+    "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n");
 
 }  // namespace qs::cli

@@ -54,7 +54,7 @@ int runTaskEval(const std::string& modelPath, const std::string& taskPath, const
 }
 }  // namespace
 
-int runEval(Args& args) {
+static int runEval(Args& args) {
     const bool json = args.flag("--json");
     const auto textPath = args.option("--text");
     const auto taskPath = args.option("--task");
@@ -93,5 +93,13 @@ int runEval(Args& args) {
     }
     return 0;
 }
+
+static const CommandRegistration runEvalRegistration("eval", runEval,
+    "  eval MODEL --text FILE [--ctx N] [--max-windows N] [QUANT] [--json]\n"
+    "  eval MODEL --task FILE --task-type T [--limit N] [QUANT] [--json]\n"
+    "    QUANT: --plan PLAN.json, or --method rtn --bits B [--group G] [--asym]\n"
+    "           [--act int8-token|int8-tensor|fp8-token|fp8-tensor [--act-scale S]]\n"
+    "           [--weight-format int|fp8]; methods gptq, awq, smoothquant, bismooth\n"
+    "           (and static activation scales) also need --calib FILE [--nsamples N] [--seqlen L]\n");
 
 }  // namespace qs::cli

@@ -11,7 +11,7 @@
 
 namespace qs::cli {
 
-int runInspect(Args& args) {
+static int runInspect(Args& args) {
     const bool json = args.flag("--json");
     const bool csv = args.flag("--csv");
     StatsOptions opts;
@@ -63,5 +63,8 @@ int runInspect(Args& args) {
     }
     return 0;
 }
+
+static const CommandRegistration runInspectRegistration("inspect", runInspect,
+    "  inspect MODEL [--json | --csv] [--bins N] [--tensor REGEX] [--threads N]\n");
 
 }  // namespace qs::cli

@@ -19,7 +19,7 @@
 
 namespace qs::cli {
 
-int runKl(Args& args) {
+static int runKl(Args& args) {
     const bool json = args.flag("--json");
     const auto textPath = args.option("--text");
     const auto basePath = args.option("--base");
@@ -87,5 +87,8 @@ int runKl(Args& args) {
     }
     return 0;
 }
+
+static const CommandRegistration runKlRegistration("kl", runKl,
+    "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n");
 
 }  // namespace qs::cli

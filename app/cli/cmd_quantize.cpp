@@ -53,7 +53,7 @@ GptqLayout packedLayoutOf(const QuantPlan& plan, const ModelConfig& config) {
 
 }  // namespace
 
-int runQuantize(Args& args) {
+static int runQuantize(Args& args) {
     const bool json = args.flag("--json");
     const auto out = args.option("--out");
     const std::string format = args.option("--format").value_or("fake");
@@ -127,5 +127,9 @@ int runQuantize(Args& args) {
     }
     return 0;
 }
+
+static const CommandRegistration runQuantizeRegistration("quantize", runQuantize,
+    "  quantize MODEL QUANT [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] --out DIR\n"
+    "           [--format fake|gptq] [--dtype f32|f16|bf16] [--overwrite] [--json]\n");
 
 }  // namespace qs::cli

@@ -60,7 +60,7 @@ void printScan(const SensitivityResult& r) {
 
 }  // namespace
 
-int runSensitivity(Args& args) {
+static int runSensitivity(Args& args) {
     const bool json = args.flag("--json");
     const auto textPath = args.option("--text");
     const auto outPath = args.option("--out");
@@ -96,7 +96,7 @@ int runSensitivity(Args& args) {
     return 0;
 }
 
-int runSuggest(Args& args) {
+static int runSuggest(Args& args) {
     const bool json = args.flag("--json");
     const auto scanPath = args.option("--sensitivity");
     const auto budget = args.option("--budget");
@@ -130,5 +130,11 @@ int runSuggest(Args& args) {
     }
     return 0;
 }
+
+static const CommandRegistration runSensitivityRegistration("sensitivity", runSensitivity,
+    "  sensitivity MODEL QUANT --text FILE [--ctx N] [--max-windows N] [--calib FILE [--nsamples N] [--seqlen L]]\n"
+    "           [--out RESULT.json] [--json]   (one layer quantized at a time: KL, dPPL, proxies)\n");
+static const CommandRegistration runSuggestRegistration("suggest", runSuggest,
+    "  suggest MODEL --sensitivity RESULT.json (--budget 3% | --target-kl X) [--group G] --out PLAN.json [--json]\n");
 
 }  // namespace qs::cli

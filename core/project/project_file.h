@@ -18,6 +18,7 @@
 #include "eval/kl_eval.h"
 #include "formats/checkpoint.h"
 #include "project/hdf5_file.h"
+#include "project/run_record.h"
 
 namespace qs {
 
@@ -29,17 +30,6 @@ std::string defaultProjectPath(const Checkpoint& ckpt);
 // exist) and atomically replaces it. Throws Hdf5Error naming the file.
 void updateProject(const std::string& path, const std::function<void(const Hdf5Node& root)>& change);
 
-struct RunRecord {
-    std::string id;       // assigned by addRun: run-0001, run-0002, ...
-    std::string kind;     // "perplexity", "task", "kl"
-    std::string model;    // checkpoint path
-    std::string plan;     // quantization plan label ("" for the unquantized model)
-    std::string dataset;  // text or task file
-    std::string created;  // ISO 8601, UTC
-    double seconds = 0.0;
-    nlohmann::json settings = nlohmann::json::object();  // ctx, windows, task type, ...
-    nlohmann::json metrics = nlohmann::json::object();   // what the run measured
-};
 
 // Stores `run` under a new id, returned (and set in the stored record).
 std::string addRun(const std::string& projectPath, RunRecord run);
