@@ -121,7 +121,7 @@ PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& toke
 
 nlohmann::json perplexityJson(const PerplexityResult& r) {
     return {{"ppl", r.ppl},   {"nll", r.nll},       {"tokens", r.tokens},         {"windows", r.windows},
-            {"stderr", r.pplStderr}, {"nll_stderr", r.nllStderr}, {"ctx", r.ctx}};
+            {"stderr", r.pplStderr}, {"ppl_stderr", r.pplStderr}, {"nll_stderr", r.nllStderr}, {"ctx", r.ctx}};
 }
 
 }  // namespace qs

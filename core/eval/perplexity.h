@@ -95,7 +95,8 @@ PerplexityResult perplexityOfText(const LlamaModel& model, const Tokenizer& toke
                                   const std::string& source, const PerplexityOptions& options,
                                   const JobControl* job = nullptr);
 
-// {"ppl", "nll", "tokens", "windows", "stderr" (of ppl), "nll_stderr", "ctx"}.
+// {"ppl", "nll", "tokens", "windows", "ppl_stderr" (and its older name "stderr"), "nll_stderr", "ctx"}:
+// every metric m with a standard error has it as "m_stderr", which tables and charts rely on.
 nlohmann::json perplexityJson(const PerplexityResult& r);
 
 }  // namespace qs
