@@ -8,7 +8,10 @@ packages=(
   qt6-base-dev qt6-svg-dev libgl1-mesa-dev libqcustomplot-dev
   libeigen3-dev libhdf5-dev nlohmann-json3-dev libsentencepiece-dev libpcre2-dev
   xvfb xauth poppler-utils
+  dpkg-dev file  # the .deb's dependencies: CPack runs dpkg-shlibdeps and file
 )
+# The package test also runs lintian, desktop-file-validate (desktop-file-utils)
+# and appstreamcli (appstream) when they are installed; they are not required.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -23,6 +23,7 @@
 #include <QTextDocumentFragment>
 #include <QToolBar>
 
+#include "about_box.h"
 #include "activation_view.h"
 #include "channel_profile_view.h"
 #include "eval_service.h"
@@ -170,12 +171,7 @@ void MainWindow::createActions() {
     edit->addAction(cancelAction_);
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About QuantScope"), this, [this] {
-        QMessageBox::about(this, tr("About QuantScope"),
-                           tr("<b>QuantScope %1</b><p>A workbench for post-training quantization of "
-                              "LLaMA-family models.</p>")
-                               .arg(QApplication::applicationVersion()));
-    });
+    help->addAction(tr("&About QuantScope"), this, [this] { showAboutBox(this); });
 
     QToolBar* tools = addToolBar(tr("Main"));
     tools->setObjectName(QStringLiteral("MainToolBar"));

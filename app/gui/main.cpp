@@ -22,6 +22,7 @@
 #include <QPixmap>
 #include <QTimer>
 
+#include "build_info.h"
 #include "main_window.h"
 
 namespace {
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("QuantScope"));
     QApplication::setOrganizationName(QStringLiteral("QuantScope"));
-    QApplication::setApplicationVersion(QStringLiteral(QS_VERSION));
+    QApplication::setApplicationVersion(QStringLiteral(QS_VERSION_STRING));
     QApplication::setDesktopFileName(QStringLiteral("quantscope"));
 
     QCommandLineParser parser;
