@@ -4,20 +4,12 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
-#include <optional>
 
-#include <QCoreApplication>
-#include <QFileInfo>
 
-#include "eval/kl_eval.h"
-#include "eval/perplexity.h"
-#include "eval/text_windows.h"
-#include "eval/task_eval.h"
-#include "eval/task_readers.h"
 #include "formats/checkpoint.h"
-#include "formats/format_error.h"
 #include "jobs/job_control.h"
 #include "model/llama_model.h"
+#include "project/run_evaluation.h"
 #include "tokenize/tokenizer.h"
 
 namespace qs::views {
@@ -28,8 +20,6 @@ namespace {
 constexpr int kProgressSteps = 500;
 
 using Clock = std::chrono::steady_clock;
-
-QString tr(const char* text) { return QCoreApplication::translate("qs::views::EvalService", text); }
 }  // namespace
 
 // One job's cancel flag and progress bookkeeping. Core reports each call's
@@ -87,92 +77,6 @@ public:
     qs::JobControl control;  // declared after post_, which its callback uses
 };
 
-namespace {
-
-PerplexityOptions perplexityOptions(const EvalRequest& request) {
-    PerplexityOptions options;
-    options.ctx = request.ctx;
-    options.maxWindows = request.maxWindows;
-    options.adjustBlock = request.adjustBlock;
-    return options;
-}
-
-TokenBatch textWindows(const EvalRequest& request, const LlamaModel& model, const Tokenizer& tokenizer,
-                       const PerplexityOptions& options, EvalJob& job) {
-    job.announce(tr("Tokenizing %1").arg(QFileInfo(request.dataset).fileName()));
-    return perplexityWindows(model, tokenizer, readTextFile(request.dataset.toStdString()), request.dataset.toStdString(), options);
-}
-
-// The three evaluations fill settings and metrics of `run` with what the
-// CLI's eval and kl commands print.
-void perplexityRun(const EvalRequest& request, const LlamaModel& model, const Tokenizer& tokenizer, EvalJob& job,
-                   RunRecord& run) {
-    const PerplexityOptions options = perplexityOptions(request);
-    const TokenBatch windows = textWindows(request, model, tokenizer, options, job);
-    job.beginStage(0.0, 1.0, windows.rows(), tr("Perplexity"));
-    const PerplexityResult r = evaluatePerplexity(model, windows, options, &job.control);
-    run.settings = {{"ctx", r.ctx}, {"windows", r.windows}, {"max_windows", request.maxWindows}};
-    run.metrics = perplexityJson(r);
-}
-
-void taskRun(const EvalRequest& request, const LlamaModel& model, const Tokenizer& tokenizer, EvalJob& job,
-             RunRecord& run) {
-    job.announce(tr("Reading %1").arg(QFileInfo(request.dataset).fileName()));
-    const std::string path = request.dataset.toStdString();
-    const std::vector<TaskItem> items = readTaskFile(path, request.taskType, request.taskLimit);
-    if (items.empty()) throw FormatError(path, "no task items in the file");
-    int64_t tokens = 0;
-    for (const TaskItem& item : items)
-        for (const ChoiceRequest& choice : item.requests) {
-            const EncodedRequest encoded = encodeRequest(tokenizer, choice);
-            tokens += int64_t(encoded.context.size() + encoded.continuation.size());
-        }
-    job.beginStage(0.0, 1.0, tokens, tr("Task"));
-    TaskEvalOptions options;
-    options.adjustBlock = request.adjustBlock;
-    const TaskScore s = evaluateTask(model, tokenizer, items, options, &job.control);
-    run.settings = {{"task_type", std::string(taskTypeName(request.taskType))}, {"limit", request.taskLimit}};
-    run.metrics = taskScoreJson(s);
-}
-
-// The base is the same checkpoint without adjustBlock; its reference is
-// cached in the project, so a second plan on the same text costs one pass.
-void klRun(const EvalRequest& request, const LlamaModel& model, const Tokenizer& tokenizer, EvalJob& job,
-           RunRecord& run) {
-    const PerplexityOptions options = perplexityOptions(request);
-    PerplexityOptions baseOptions = options;
-    baseOptions.adjustBlock = {};
-    const TokenBatch windows = textWindows(request, model, tokenizer, baseOptions, job);
-    const int k = defaultTopK(model.config().vocabSize);
-    const std::string project = request.projectPath.toStdString();
-    const std::string key = baseReferenceKey(model.checkpoint(), windows, k);
-    std::optional<BaseReference> ref = loadBaseReference(project, key);
-    const bool cached = ref.has_value();
-    const double compareBegin = cached ? 0.0 : 0.5;
-    const int64_t tokens = windows.rows() * (cached ? 1 : 2);
-    if (!cached) {
-        job.beginStage(0.0, 0.5, tokens, tr("Base reference"));
-        ref = computeBaseReference(model, windows, baseOptions, k, &job.control);
-        saveBaseReference(project, key, *ref);
-    }
-    job.beginStage(compareBegin, 1.0 - compareBegin, tokens, tr("KL against the base"));
-    const KlResult r = compareWithBase(model, *ref, windows, options, &job.control);
-    run.settings = {{"base", model.checkpoint().path}, {"ctx", r.model.ctx},       {"windows", r.model.windows},
-                    {"top_k", r.topK},                 {"base_cached", cached}};
-    run.metrics = klJson(r);
-}
-
-}  // namespace
-
-QString evalKindName(EvalKind kind) {
-    switch (kind) {
-    case EvalKind::Perplexity: return QStringLiteral("perplexity");
-    case EvalKind::Task: return QStringLiteral("task");
-    case EvalKind::Kl: return QStringLiteral("kl");
-    }
-    return {};
-}
-
 EvalService::EvalService(QObject* parent) : QObject(parent) { qRegisterMetaType<qs::RunRecord>(); }
 
 void EvalService::start(EvalRequest request) {
@@ -199,17 +103,24 @@ void EvalService::run(uint64_t jobId, const EvalRequest& request, EvalJob& job) 
         const LlamaModel model(ckpt);
         const auto tokenizer = tokenizerForCheckpoint(ckpt);
 
-        RunRecord run;
-        run.kind = evalKindName(request.kind).toStdString();
-        run.model = ckpt.path;
-        run.plan = request.planLabel.toStdString();
-        run.dataset = request.dataset.toStdString();
-        switch (request.kind) {
-        case EvalKind::Perplexity: perplexityRun(request, model, *tokenizer, job, run); break;
-        case EvalKind::Task: taskRun(request, model, *tokenizer, job, run); break;
-        case EvalKind::Kl: klRun(request, model, *tokenizer, job, run); break;
-        }
-        run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        RunRequest r;
+        r.kind = request.kind;
+        r.dataset = request.dataset.toStdString();
+        r.taskType = request.taskType;
+        r.taskLimit = request.taskLimit;
+        r.ctx = request.ctx;
+        r.maxWindows = request.maxWindows;
+        r.adjustBlock = request.adjustBlock;
+        r.planLabel = request.planLabel.toStdString();
+        r.projectPath = request.projectPath.toStdString();
+        RunProgress progress;
+        progress.control = &job.control;
+        progress.announce = [&job](const std::string& label) { job.announce(QString::fromStdString(label)); };
+        progress.beginStage = [&job](double begin, double span, int64_t tokens, const std::string& label) {
+            job.beginStage(begin, span, tokens, QString::fromStdString(label));
+        };
+        RunRecord run = evaluateRun(model, *tokenizer, r, progress);
+        run.seconds = std::chrono::duration<double>(Clock::now() - started).count();  // loading included
         // The last chance to cancel: a run once stored is reported as finished.
         job.control.step(1.0);
         run.id = addRun(request.projectPath.toStdString(), run);

@@ -17,6 +17,7 @@
 #include "eval/task_items.h"
 #include "job_runner.h"
 #include "project/project_file.h"
+#include "project/run_evaluation.h"
 
 namespace qs {
 class Checkpoint;
@@ -28,14 +29,10 @@ namespace qs::views {
 
 class EvalJob;
 
-enum class EvalKind {
-    Perplexity,  // perplexity of `dataset`, a text file
-    Task,        // zero-shot accuracy on `dataset`, a task file of `taskType`
-    Kl,          // KL of the adjusted model against the same checkpoint unadjusted, on a text file
-};
-
-// The RunRecord::kind of each EvalKind: "perplexity", "task", "kl".
-QString evalKindName(EvalKind kind);
+// Perplexity of `dataset` (a text file), zero-shot accuracy on it (a task
+// file of `taskType`), or KL of the adjusted model against the same
+// checkpoint unadjusted on it (a text file).
+using EvalKind = qs::RunKind;
 
 struct EvalRequest {
     EvalKind kind = EvalKind::Perplexity;

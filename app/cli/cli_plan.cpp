@@ -1,7 +1,7 @@
 #include "cli_plan.h"
 
 #include "cli_io.h"
-#include "quant/apply_plan.h"
+#include "quant/plan_adjuster.h"
 
 namespace qs::cli {
 
@@ -74,13 +74,18 @@ std::optional<QuantPlan> planOnlyFromArgs(Args& args) {
 
 }  // namespace
 
-CliPlan planFromArgs(Args& args) {
+CliPlan calibrationFromArgs(Args& args) {
     CliPlan p;
     p.calibPath = args.option("--calib");
     p.calib.sequences = args.intOption("--nsamples", p.calib.sequences);
     p.calib.length = args.intOption("--seqlen", p.calib.length);
     p.calib.seed = uint64_t(args.intOption("--seed", 0));
     if (p.calib.sequences < 1 || p.calib.length < 2) throw UsageError("--nsamples must be >= 1 and --seqlen >= 2");
+    return p;
+}
+
+CliPlan planFromArgs(Args& args) {
+    CliPlan p = calibrationFromArgs(args);
     p.plan = planOnlyFromArgs(args);
     if (p.calibPath && !p.plan) throw UsageError("--calib goes with a plan (--plan or --method ...)");
     return p;
@@ -88,11 +93,17 @@ CliPlan planFromArgs(Args& args) {
 
 std::string CliPlan::label() const { return plan ? quantPlanLabel(*plan) : std::string(); }
 
-PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer,
-                                          const GptqLayerHook& onGptqLayer) {
+namespace {
+TokenBatch calibrationOf(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer) {
     if (!p.calibPath)
         throw UsageError("the plan (" + p.label() + ") needs calibration data: give --calib FILE [--nsamples N --seqlen L]");
-    const TokenBatch calibration = calibrationFromFile(tokenizer, *p.calibPath, p.calib, model.config());
+    return calibrationFromFile(tokenizer, *p.calibPath, p.calib, model.config());
+}
+}  // namespace
+
+PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer,
+                                          const GptqLayerHook& onGptqLayer) {
+    const TokenBatch calibration = calibrationOf(p, model, tokenizer);
     const JobControl job(terminalProgress());
     PlanQuantizeOptions o;
     o.job = &job;
@@ -103,10 +114,12 @@ PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& mo
 std::function<void(DecoderBlockWeights&)> adjusterFor(const CliPlan& p, const LlamaModel& model,
                                                       const Tokenizer& tokenizer) {
     if (!p.plan) return {};
-    if (!planNeedsCalibration(*p.plan, model.config())) return onTheFlyBlockAdjuster(*p.plan, model.config());
-    // The quantized blocks live as long as the adjuster that hands them out.
-    auto quantized = std::make_shared<PlanQuantizeResult>(calibratedQuantization(p, model, tokenizer, {}));
-    return [quantized](DecoderBlockWeights& block) { block = quantized->model.blocks.at(size_t(block.block)); };
+    if (!planNeedsCalibration(*p.plan, model.config())) return planBlockAdjuster(model, *p.plan, nullptr);
+    const TokenBatch calibration = calibrationOf(p, model, tokenizer);
+    const JobControl job(terminalProgress());
+    PlanQuantizeOptions o;
+    o.job = &job;
+    return planBlockAdjuster(model, *p.plan, &calibration, o);
 }
 
 }  // namespace qs::cli

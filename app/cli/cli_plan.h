@@ -26,6 +26,8 @@ struct CliPlan {
 
 // Consumes the plan and calibration options.
 CliPlan planFromArgs(Args& args);
+// Only the calibration options, for commands whose plans come from a sweep grid.
+CliPlan calibrationFromArgs(Args& args);
 
 // Runs the calibrated quantization of the plan (progress on the terminal);
 // UsageError when no --calib was given.

@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 
+#include "build_info.h"
 #include "cli_commands.h"
 
 namespace {
@@ -20,7 +21,11 @@ const char* missingLibraryOf(const std::string& cmd) {
     static const struct {
         const char* name;
         const char* needs;
-    } optional[] = {{"kl", "HDF5 (libhdf5-dev): it keeps its base reference in the project file"}};
+    } optional[] = {{"kl", "HDF5 (libhdf5-dev): it keeps its base reference in the project file"},
+                    {"sweep", "HDF5 (libhdf5-dev): its runs are stored in the project file"},
+                    {"import-results", "HDF5 (libhdf5-dev): it adds the imported runs to the project file"},
+                    {"table", "HDF5 (libhdf5-dev): it reads the runs from the project file"},
+                    {"plot", "the GUI (Qt 6 and QCustomPlot): charts are drawn with the workbench's code"}};
     for (const auto& o : optional)
         if (cmd == o.name) return o.needs;
     return nullptr;
@@ -37,7 +42,7 @@ int main(int argc, char** argv) {
     qs::cli::Args args(argc - 2, argv + 2);
     try {
         if (cmd == "--version" || cmd == "version") {
-            std::printf("quantscope-cli %s\n", QS_VERSION);
+            std::printf("quantscope-cli %s\n", QS_VERSION_STRING);
             return 0;
         }
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -15,7 +15,7 @@ std::string SweepCell::key() const {
 }
 
 std::vector<SweepCell> sweepCells(const SweepGrid& grid) {
-    std::vector<SweepCell> cells(1);  // the baseline
+    std::vector<SweepCell> cells{SweepCell{"base", 16, 0, std::nullopt}};
     std::vector<int> bits = grid.bits;
     std::sort(bits.begin(), bits.end(), std::greater<>());
     for (QuantMethod method : grid.methods)

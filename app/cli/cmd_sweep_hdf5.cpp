@@ -1,0 +1,123 @@
+// quantscope-cli sweep: a quantization paper's grid, methods x bits x
+// granularities plus the unquantized baseline, each cell evaluated on every
+// text (perplexity, and KL with --kl) and task, every run stored in the
+// project as it finishes. A sweep that was stopped continues where it was:
+// run the same command again.
+#include <cstdio>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_commands.h"
+#include "cli_io.h"
+#include "cli_plan.h"
+#include "formats/checkpoint.h"
+#include "project/project_file.h"
+#include "project/sweep_runner.h"
+
+namespace qs::cli {
+
+namespace {
+
+// Every occurrence of a repeatable option, in order.
+std::vector<std::string> repeatedOption(Args& args, const std::string& name) {
+    std::vector<std::string> values;
+    while (auto v = args.option(name)) values.push_back(*v);
+    return values;
+}
+
+std::vector<SweepMetric> metricsFromArgs(Args& args) {
+    const std::vector<std::string> texts = repeatedOption(args, "--text");
+    const bool kl = args.flag("--kl");
+    const std::vector<std::string> tasks = repeatedOption(args, "--task");
+    const std::vector<std::string> taskTypes = repeatedOption(args, "--task-type");
+    const long long limit = args.intOption("--limit", 0);
+    if (tasks.size() != taskTypes.size()) throw UsageError("every --task needs its --task-type");
+    if (limit < 0 || limit > 1 << 30) throw UsageError("--limit must be a non-negative count");
+    if (kl && texts.empty()) throw UsageError("--kl compares on the --text files: give at least one");
+    std::vector<SweepMetric> metrics;
+    for (const std::string& t : texts) {
+        metrics.push_back({RunKind::Perplexity, t});
+        if (kl) metrics.push_back({RunKind::Kl, t});
+    }
+    for (size_t i = 0; i < tasks.size(); ++i) {
+        const auto type = taskTypeFromName(taskTypes[i]);
+        if (!type) throw UsageError("--task-type must be one of hellaswag, arc, piqa, winogrande, boolq, lambada, mmlu, openbookqa");
+        metrics.push_back({RunKind::Task, tasks[i], *type, int(limit)});
+    }
+    if (metrics.empty()) throw UsageError("sweep needs --text FILE and/or --task FILE --task-type T");
+    return metrics;
+}
+
+void printStatus(const SweepStatus& s) {
+    std::fprintf(stderr, "\r[%d/%d] %-16s %-40.40s %3d%%", s.run + 1 > s.runs ? s.runs : s.run + 1, s.runs,
+                 s.cellKey.c_str(), s.stage.c_str(), int(s.runFraction * 100.0 + 0.5));
+}
+
+}  // namespace
+
+static int runSweepCommand(Args& args) {
+    const bool json = args.flag("--json");
+    const auto project = args.option("--project");
+    const std::string name = args.option("--name").value_or("sweep");
+    const std::string methods = args.option("--methods").value_or("rtn,gptq,awq");
+    const auto bits = args.option("--bits");
+    const std::string groups = args.option("--group").value_or("128");
+    const bool asym = args.flag("--asym");
+    const PerplexityOptions windows = perplexityOptionsFromArgs(args);
+    const std::vector<SweepMetric> metrics = metricsFromArgs(args);
+    const CliPlan calibration = calibrationFromArgs(args);
+    const std::string modelPath = args.positional("MODEL");
+    args.finish();
+    if (!bits) throw UsageError("sweep needs --bits (e.g. 2,3,4,8)");
+    if (windows.addBos) throw UsageError("--bos is not a sweep option");
+
+    SweepOptions o;
+    o.name = name;
+    try {
+        o.grid = parseSweepGrid(methods, *bits, groups);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    o.grid.symmetric = !asym;
+    o.metrics = metrics;
+    o.ctx = windows.ctx;
+    o.maxWindows = windows.maxWindows;
+    o.calibPath = calibration.calibPath;
+    o.calib = calibration.calib;
+
+    const auto ckpt = openCheckpoint(modelPath);
+    const LlamaModel model(*ckpt);
+    const auto tokenizer = tokenizerForCheckpoint(*ckpt);
+    const std::string projectPath = project ? *project : defaultProjectPath(*ckpt);
+    const bool terminal = ::isatty(STDERR_FILENO);
+    const SweepOutcome outcome = runSweep(model, *tokenizer, projectPath, o, nullptr,
+                                          terminal ? std::function<void(const SweepStatus&)>(printStatus) : nullptr);
+    if (terminal) std::fprintf(stderr, "\n");
+
+    if (json) {
+        nlohmann::json runs = nlohmann::json::array();
+        for (const RunRecord& r : outcome.stored)
+            runs.push_back({{"id", r.id}, {"cell", r.settings["sweep"]["cell"]}, {"kind", r.kind},
+                            {"dataset", r.dataset}, {"metrics", r.metrics}, {"seconds", r.seconds}});
+        const nlohmann::json out = {{"project", projectPath}, {"sweep", name}, {"stored", runs}, {"skipped", outcome.skipped}};
+        std::printf("%s\n", out.dump(2).c_str());
+    } else {
+        std::printf("sweep '%s' of %s into %s: %zu runs stored, %d already there\n", name.c_str(), ckpt->path.c_str(),
+                    projectPath.c_str(), outcome.stored.size(), outcome.skipped);
+        for (const RunRecord& r : outcome.stored) {
+            const char* key = r.kind == "task" ? "acc" : r.kind == "kl" ? "kl_mean" : "ppl";
+            std::printf("  %-16s %-10s %-40.40s %s %.6g\n", r.settings["sweep"]["cell"].get<std::string>().c_str(),
+                        r.kind.c_str(), r.dataset.c_str(), key, r.metrics.value(key, 0.0));
+        }
+    }
+    return 0;
+}
+
+static const CommandRegistration runSweepRegistration("sweep", runSweepCommand,
+    "  sweep MODEL --bits 2,3,4,8 [--methods rtn,gptq,awq] [--group 128|0,128] [--asym] [--name NAME]\n"
+    "           (--text FILE [--kl] ... | --task FILE --task-type T ... [--limit N]) [--ctx N] [--max-windows N]\n"
+    "           [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] [--project P.qsproj.h5] [--json]\n"
+    "           (the baseline and every cell; a rerun continues a stopped sweep)\n");
+
+}  // namespace qs::cli
