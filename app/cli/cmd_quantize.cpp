@@ -7,20 +7,13 @@
 // reconstruction error and time.
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <memory>
-#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
+#include "cli_export.h"
 #include "cli_plan.h"
 #include "formats/checkpoint.h"
-#include "formats/tensor_names.h"
-#include "quant/apply_plan.h"
-#include "quant/export_fake.h"
-#include "quant/export_gptq.h"
-#include "quant/rtn_codes.h"
 
 namespace qs::cli {
 
@@ -32,23 +25,6 @@ std::optional<DType> dtypeFromArg(const std::optional<std::string>& v) {
     if (*v == "f16") return DType::F16;
     if (*v == "bf16") return DType::BF16;
     throw UsageError("--dtype must be f32, f16 or bf16");
-}
-
-// The packed export needs every block linear on one integer layout, chosen by RTN or GPTQ.
-GptqLayout packedLayoutOf(const QuantPlan& plan, const ModelConfig& config) {
-    const auto first = resolve(plan, linearTensorName(0, 0));
-    for (int b = 0; b < int(config.numLayers); ++b)
-        for (int p = 0; p < kProjectionCount; ++p) {
-            const std::string name = linearTensorName(b, p);
-            const auto s = resolve(plan, name);
-            if (!s || !first || !(*s == *first))
-                throw UsageError("--format gptq needs one spec for every block linear (" + name +
-                                 " differs); use --format fake for mixed plans");
-            if (s->method != QuantMethod::Rtn && s->method != QuantMethod::Gptq)
-                throw UsageError("--format gptq stores RTN or GPTQ integer weights; " + std::string(methodName(s->method)) +
-                                 " folds scales into other tensors: use --format fake");
-        }
-    return gptqLayoutFor(*first);
 }
 
 }  // namespace
@@ -66,45 +42,14 @@ static int runQuantize(Args& args) {
     args.finish();
     if (!out) throw UsageError("quantize needs --out DIR");
     if (!plan.plan) throw UsageError("quantize needs a plan: --plan PLAN.json or --method M --bits B ...");
-    if (format != "fake" && format != "gptq") throw UsageError("--format must be fake or gptq");
+    const ExportFormat exportFormat = exportFormatFromArg(format);
 
     const auto started = std::chrono::steady_clock::now();
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel model(*ckpt);
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
-    const QuantPlan& p = *plan.plan;
-    exportOptions.planLabel = plan.label();
-    exportOptions.plan = quantPlanToJson(p);
-    const std::optional<GptqLayout> layout =
-        format == "gptq" ? std::optional<GptqLayout>(packedLayoutOf(p, model.config())) : std::nullopt;
-
-    // GPTQ's codes are kept as each layer is solved, for the packed export.
-    std::map<std::pair<int, int>, GptqResult> gptqCodes;
-    const GptqLayerHook keepCodes = [&](const GptqLayerReport& r, const GptqResult& result, const std::vector<double>&) {
-        if (layout) gptqCodes[{r.block, int(r.projection)}] = result;
-    };
-    std::optional<PlanQuantizeResult> calibrated;
-    if (planNeedsCalibration(p, model.config()))
-        calibrated = calibratedQuantization(plan, model, *tokenizer, keepCodes);
-    else
-        onTheFlyBlockAdjuster(p, model.config());  // checks the whole plan before any output
-
-    const QuantizedBlockSource blocks = [&](int b) {
-        if (calibrated) return calibrated->model.blocks.at(size_t(b));
-        DecoderBlockWeights w = model.loadBlock(b);
-        applyPlanToBlock(p, w);
-        return w;
-    };
-    if (layout) {
-        const QuantizedLayerSource layers = [&](int b, Projection proj) {
-            if (auto it = gptqCodes.find({b, int(proj)}); it != gptqCodes.end()) return it->second;
-            const std::string name = linearTensorName(b, int(proj));
-            return rtnLayerCodes(model.loadBlock(b)[proj], *resolve(p, name), name);
-        };
-        writeGptqExport(*ckpt, layers, *layout, exportOptions, *out);
-    } else {
-        writeFakeQuantExport(*ckpt, blocks, exportOptions, *out);
-    }
+    const std::optional<PlanQuantizeResult> calibrated =
+        writeQuantizedExport(*ckpt, model, *tokenizer, plan, exportFormat, exportOptions, *out);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     if (json) {
