@@ -3,8 +3,9 @@
 # a scratch directory, checks its name, fields and contents, runs lintian,
 # desktop-file-validate and appstreamcli when installed, then unpacks it with
 # dpkg -x (never installs it) and checks the unpacked files: every linked
-# library comes from a Debian package, the man pages cover every command and
-# option of the binaries' help, and --version names the version and commit.
+# library comes from a Debian package (but the CUDA libraries of the optional
+# CUDA module), the man pages cover every command and option of the binaries'
+# help, and --version names the version and commit.
 #   check-deb.sh BUILD_DIR VERSION COMMIT METAINFO_XML DEBIAN_CHANGELOG
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: $0 BUILD_DIR VERSION COMMIT METAINFO_XML DEBIAN_CHANGELOG" >&2; exit 2; }
@@ -38,7 +39,7 @@ echo "Depends: $depends"
 for package in libqt6core6 libqt6widgets6 libqt6svg6 qt6-qpa-plugins libqcustomplot libhdf5 libsentencepiece libpcre2-8; do
   grep -q "$package" <<<"$depends" || fail "Depends names no $package: $depends"
 done
-if grep -qi cuda <<<"$depends"; then fail "the CUDA runtime must be optional, but Depends has it: $depends"; fi
+if grep -Eqi 'cuda|cublas|cusolver' <<<"$depends"; then fail "the CUDA runtime must be optional, but Depends has it: $depends"; fi
 
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}')
 for path in usr/bin/quantscope usr/bin/quantscope-cli \
@@ -75,12 +76,18 @@ fi
 
 # dpkg-shlibdeps (run by CPack with --ignore-missing-info) silently drops a
 # library no Debian package provides, such as the CUDA toolkit's libcudart in
-# /usr/local/cuda: the package would install and then fail to start.
-for binary in "$root"/usr/bin/*; do
+# /usr/local/cuda: a program needing one would install and then fail to start.
+# Only the CUDA module may need them: it is loaded at run time, and when its
+# libraries are missing the kernels run on the CPU (Suggests names them).
+cuda_module=usr/lib/quantscope/libqs_cuda.so
+cuda_toolkit_soname='^lib(cudart|cublas|cublasLt|cusolver)\.so\.[0-9]+$'
+for binary in "$root"/usr/bin/* "$root"/usr/lib/quantscope/*; do
+  [ -e "$binary" ] || continue
   for soname in $(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    dpkg -S "*/$soname" >/dev/null 2>&1 ||
-      fail "$(basename "$binary") needs $soname, which no Debian package provides, so the package cannot depend on it" \
-           "(link the CUDA runtime statically, or package a build configured with -DQS_CUDA=OFF)"
+    dpkg -S "*/$soname" >/dev/null 2>&1 && continue
+    [ "${binary#"$root"/}" = "$cuda_module" ] && [[ "$soname" =~ $cuda_toolkit_soname ]] && continue
+    fail "/${binary#"$root"/} needs $soname, which no Debian package provides, so the package cannot depend on it" \
+         "(only /$cuda_module may need the CUDA toolkit's libraries)"
   done
 done
 
@@ -104,6 +111,20 @@ expected="$version (commit $commit, CUDA: "
 cli=$("$root/usr/bin/quantscope-cli" --version) || fail "the packaged quantscope-cli --version failed"
 echo "$cli"
 [[ "$cli" == "quantscope-cli $expected"* ]] || fail "quantscope-cli --version printed '$cli', expected 'quantscope-cli $expected...'"
+
+# A build with CUDA ships its module where the programs look for it
+# (../lib/quantscope beside bin/, kernels/backend.cpp), exporting the entry
+# point they call, and suggests the libraries it needs.
+if [[ "$cli" == *"CUDA: yes)"* ]]; then
+  [ -f "$root/$cuda_module" ] || fail "CUDA is built in, but the package lacks /$cuda_module"
+  nm -D --defined-only "$root/$cuda_module" | grep -qw qs_cuda_backend_probe ||
+    fail "/$cuda_module does not export qs_cuda_backend_probe"
+  suggests=$(field Suggests)
+  echo "Suggests: $suggests"
+  for package in cuda-cudart libcublas libcusolver; do
+    grep -q "$package" <<<"$suggests" || fail "Suggests names no $package: $suggests"
+  done
+fi
 gui=$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/quantscope" --version) || fail "the packaged quantscope --version failed"
 echo "$gui"
 [[ "$gui" == "QuantScope $expected"* ]] || fail "quantscope --version printed '$gui', expected 'QuantScope $expected...'"
