@@ -62,7 +62,7 @@ void forEachJsonLine(const std::string& path, int limit, Fn&& fn) {
         json row;
         try {
             row = json::parse(text);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
             badRow(path, line, std::string("not JSON: ") + e.what());
         }
         if (!row.is_object()) badRow(path, line, "not a JSON object");

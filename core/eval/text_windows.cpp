@@ -1,6 +1,7 @@
 #include "eval/text_windows.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <span>
 #include <sstream>
@@ -13,6 +14,11 @@ namespace qs {
 std::string readTextFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw FormatError(path, "cannot open the text file");
+    // Checked before reading: the tokens cost several times the text's bytes again.
+    std::error_code ec;
+    if (const auto bytes = std::filesystem::file_size(path, ec); !ec && bytes > kMaxTextFileBytes)
+        throw FormatError(path, "the text file has " + std::to_string(bytes) + " bytes, over the limit of " +
+                                    std::to_string(kMaxTextFileBytes >> 20) + " MiB for evaluation texts");
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();

@@ -14,7 +14,13 @@
 
 namespace qs {
 
-// A text file whole, as bytes; FormatError naming the file when it cannot be read.
+// Room for WikiText-103's training split (~540 MB), the largest text the
+// papers evaluate on; a larger file is refused before it is read, since it
+// is held whole and then tokenized.
+constexpr uintmax_t kMaxTextFileBytes = uintmax_t(1) << 30;
+
+// A text file whole, as bytes; FormatError naming the file when it cannot be
+// read or is over kMaxTextFileBytes.
 std::string readTextFile(const std::string& path);
 
 std::string joinDocuments(const std::vector<std::string>& documents);

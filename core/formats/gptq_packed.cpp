@@ -35,6 +35,8 @@ GptqSettings readSettings(const nlohmann::json& q, const std::string& configPath
             throw FormatError(configPath, "quantization_config: \"group_size\" must be -1 or a positive integer");
         s.groupSize = q["group_size"].get<int64_t>();
     }
+    if (q.contains("checkpoint_format") && !q["checkpoint_format"].is_string())
+        throw FormatError(configPath, "quantization_config: \"checkpoint_format\" is not a string");
     const std::string format = q.value("checkpoint_format", std::string(kGptqFormatV1));
     if (format != kGptqFormatV1 && format != kGptqFormatV2)
         throw FormatError(configPath, "quantization_config: unknown checkpoint_format \"" + format + "\"");
@@ -115,7 +117,7 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 void presentGptqPackedWeights(Checkpoint& ckpt, const nlohmann::json& config, const std::string& configPath) {
     if (!config.contains("quantization_config")) return;
     const auto& q = config["quantization_config"];
-    if (!q.is_object() || q.value("quant_method", std::string()) != "gptq") return;
+    if (!q.is_object() || !q.contains("quant_method") || q["quant_method"] != "gptq") return;
     const GptqSettings s = readSettings(q, configPath);
 
     // Each packed set becomes one weight where its qweight was, keeping the file's order.

@@ -27,12 +27,27 @@ double numberField(const nlohmann::json& j, const char* key, const std::string& 
     if (!it->is_number()) throw FormatError(path, std::string("config.json: \"") + key + "\" is not a number");
     return it->get<double>();
 }
+// nlohmann's value() throws json::type_error for a key of another type; these
+// name the key instead.
+std::string stringField(const nlohmann::json& j, const char* key, const std::string& path, const std::string& fallback) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    if (!it->is_string()) throw FormatError(path, std::string("config.json: \"") + key + "\" is not a string");
+    return it->get<std::string>();
+}
+
+bool boolField(const nlohmann::json& j, const char* key, const std::string& path, bool fallback) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) throw FormatError(path, std::string("config.json: \"") + key + "\" is not true or false");
+    return it->get<bool>();
+}
 }  // namespace
 
 ModelConfig modelConfigFromHfJson(const nlohmann::json& j, const std::string& path) {
     if (!j.is_object()) throw FormatError(path, "config.json is not a JSON object");
     ModelConfig c;
-    c.architecture = j.value("model_type", std::string("llama"));
+    c.architecture = stringField(j, "model_type", path, "llama");
     c.hiddenSize = intField(j, "hidden_size", path, true);
     c.intermediateSize = intField(j, "intermediate_size", path, true);
     c.numLayers = intField(j, "num_hidden_layers", path, true);
@@ -50,14 +65,14 @@ ModelConfig modelConfigFromHfJson(const nlohmann::json& j, const std::string& pa
     c.maxPositions = intField(j, "max_position_embeddings", path, false, 2048);
     c.ropeTheta = numberField(j, "rope_theta", path, 10000.0);
     c.rmsNormEps = numberField(j, "rms_norm_eps", path, 1e-6);
-    c.tieWordEmbeddings = j.value("tie_word_embeddings", false);
+    c.tieWordEmbeddings = boolField(j, "tie_word_embeddings", path, false);
     if (auto it = j.find("torch_dtype"); it != j.end() && it->is_string()) c.torchDtype = it->get<std::string>();
     c.bosTokenId = j.contains("bos_token_id") && j["bos_token_id"].is_number_integer() ? j["bos_token_id"].get<int64_t>() : 1;
     c.eosTokenId = j.contains("eos_token_id") && j["eos_token_id"].is_number_integer() ? j["eos_token_id"].get<int64_t>() : 2;
     if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) {
         RopeScaling s;
         // transformers accepts both "rope_type" (new) and "type" (old).
-        s.type = it->value("rope_type", it->value("type", std::string()));
+        s.type = stringField(*it, "rope_type", path, stringField(*it, "type", path, ""));
         s.factor = numberField(*it, "factor", path, 1.0);
         s.lowFreqFactor = numberField(*it, "low_freq_factor", path, 1.0);
         s.highFreqFactor = numberField(*it, "high_freq_factor", path, 4.0);

@@ -27,7 +27,7 @@ nlohmann::json readJsonFile(const std::string& path, const char* what) {
     if (!in) throw FormatError(path, std::string("cannot read ") + what);
     try {
         return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw FormatError(path, std::string("broken JSON in ") + what + ": " + e.what());
     }
 }
@@ -60,7 +60,7 @@ void addSafetensorsFile(Checkpoint& ckpt, const std::string& file) {
     try {
         header = nlohmann::json::parse(reinterpret_cast<const char*>(mapped->data()) + 8,
                                        reinterpret_cast<const char*>(mapped->data()) + 8 + headerLen);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         throw FormatError(file, std::string("broken JSON header: ") + e.what());
     }
     if (!header.is_object()) throw FormatError(file, "header is not a JSON object");

@@ -2,8 +2,12 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <string_view>
 
 #include <unistd.h>
+
+#include "project/fnv1a.h"
 
 namespace qs {
 namespace {
@@ -27,6 +31,48 @@ struct Handle {
     Handle(const Handle&) = delete;
     Handle& operator=(const Handle&) = delete;
 };
+
+constexpr std::string_view kSealMagic = "QuantScope HDF5 seal 1\n";
+constexpr std::string_view kHdf5Signature = "\x89HDF\r\n\x1a\n";
+
+// FNV-1a and length of everything after the seal.
+struct SealedContent {
+    uint64_t hash = kFnv1aSeed;
+    uint64_t bytes = 0;
+};
+
+SealedContent hashAfterSeal(std::FILE* f) {
+    SealedContent c;
+    std::vector<char> buf(size_t(1) << 20);
+    if (std::fseek(f, long(kHdf5SealBytes), SEEK_SET) != 0) return c;
+    for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0;) {
+        c.hash = fnv1a64(buf.data(), n, c.hash);
+        c.bytes += n;
+    }
+    return c;
+}
+
+std::string sealText(const SealedContent& c) {
+    char text[96];
+    std::snprintf(text, sizeof text, "%.*sfnv1a64 %016llx bytes %llu\n", int(kSealMagic.size()), kSealMagic.data(),
+                  static_cast<unsigned long long>(c.hash), static_cast<unsigned long long>(c.bytes));
+    return text;
+}
+
+// A sealed file must match its seal; an unsealed one must be HDF5 from byte 0
+// (written before seals). Anything else is refused before libhdf5 reads it.
+void checkSeal(const std::string& path) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) throw Hdf5Error(path + ": cannot open");
+    std::string head(kHdf5SealBytes, '\0');
+    head.resize(std::fread(head.data(), 1, head.size(), f.get()));
+    if (head.starts_with(kHdf5Signature)) return;
+    if (!head.starts_with(kSealMagic)) throw Hdf5Error(path + ": not an HDF5 file (truncated or corrupt?)");
+    const std::string expected = sealText(hashAfterSeal(f.get()));
+    if (head.size() < kHdf5SealBytes || head.compare(0, expected.size(), expected) != 0)
+        throw Hdf5Error(path + ": corrupt: its contents no longer match the checksum written with them "
+                               "(truncated or changed since it was saved)");
+}
 
 std::string childPath(const std::string& parent, const std::string& name) {
     return parent == "/" ? "/" + name : parent + "/" + name;
@@ -240,6 +286,7 @@ std::string Hdf5Node::readString(const std::string& name) const {
 Hdf5File Hdf5File::openRead(const std::string& path) {
     silenceHdf5Errors();
     if (!std::filesystem::exists(path)) throw Hdf5Error(path + ": no such file");
+    checkSeal(path);
     if (H5Fis_hdf5(path.c_str()) <= 0) throw Hdf5Error(path + ": not an HDF5 file (truncated or corrupt?)");
     hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) throw Hdf5Error(path + ": cannot open as HDF5 (truncated or corrupt?)");
@@ -250,6 +297,7 @@ Hdf5File Hdf5File::create(const std::string& path) {
     silenceHdf5Errors();
     Handle props(H5Pcreate(H5P_FILE_CREATE));
     H5Pset_link_creation_order(props.id, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    H5Pset_userblock(props.id, kHdf5SealBytes);
     hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, props.id, H5P_DEFAULT);
     if (f < 0) throw Hdf5Error(path + ": cannot create");
     return Hdf5File(f, "/", path);
@@ -260,6 +308,15 @@ void Hdf5File::close() {
     const hid_t f = id_;
     id_ = H5I_INVALID_HID;
     if (H5Fflush(f, H5F_SCOPE_LOCAL) < 0 || H5Fclose(f) < 0) throw Hdf5Error(file_ + ": cannot write");
+}
+
+void sealHdf5File(const std::string& path) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "r+b"), &std::fclose);
+    if (!f) throw Hdf5Error(path + ": cannot open to seal");
+    const std::string seal = sealText(hashAfterSeal(f.get()));
+    if (std::fseek(f.get(), 0, SEEK_SET) != 0 || std::fwrite(seal.data(), 1, seal.size(), f.get()) != seal.size() ||
+        std::fclose(f.release()) != 0)
+        throw Hdf5Error(path + ": cannot write its seal");
 }
 
 std::string temporarySibling(const std::string& path) {

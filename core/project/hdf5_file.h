@@ -76,8 +76,13 @@ private:
 
 class Hdf5File : public Hdf5Node {
 public:
+    // A file that carries a seal (sealHdf5File) is checked against it before
+    // libhdf5 sees a byte: libhdf5 1.10 crashes (reads out of bounds) on some
+    // corrupt metadata instead of failing, so a damaged project must be turned
+    // away first. Files without a seal (written before seals existed) open as they are.
     static Hdf5File openRead(const std::string& path);
-    static Hdf5File create(const std::string& path);  // truncates
+    // Truncates; reserves kHdf5SealBytes at the start (an HDF5 user block) for the seal.
+    static Hdf5File create(const std::string& path);
     // Flushes and closes; errors surface here rather than in the destructor.
     void close();
 
@@ -91,6 +96,12 @@ private:
 template <typename Fill>
 void writeHdf5Atomically(const std::string& path, Fill&& fill);
 
+// The user block at the start of every file QuantScope writes: the seal
+// holds a checksum (FNV-1a) and the length of everything after it.
+constexpr size_t kHdf5SealBytes = 512;
+// Writes the seal of a closed file made by Hdf5File::create.
+void sealHdf5File(const std::string& path);
+
 std::string temporarySibling(const std::string& path);
 void commitTemporary(const std::string& tmp, const std::string& path);
 void discardTemporary(const std::string& tmp) noexcept;
@@ -102,6 +113,7 @@ void writeHdf5Atomically(const std::string& path, Fill&& fill) {
         Hdf5File file = Hdf5File::create(tmp);
         fill(static_cast<const Hdf5Node&>(file));
         file.close();
+        sealHdf5File(tmp);
         commitTemporary(tmp, path);
     } catch (...) {
         discardTemporary(tmp);

@@ -1,6 +1,7 @@
 #include "quant/quant_plan.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -174,6 +175,11 @@ json quantPlanToJson(const QuantPlan& plan) {
 QuantPlan loadQuantPlan(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw FormatError(path, "cannot open the plan file");
+    // Checked before reading: parsed JSON takes several times the text's size.
+    std::error_code ec;
+    if (const auto bytes = std::filesystem::file_size(path, ec); !ec && bytes > kMaxPlanFileBytes)
+        throw FormatError(path, "the plan file has " + std::to_string(bytes) + " bytes, over the limit of " +
+                                    std::to_string(kMaxPlanFileBytes >> 20) + " MiB for plans");
     std::ostringstream s;
     s << in.rdbuf();
     const std::string text = s.str();
@@ -184,6 +190,8 @@ QuantPlan loadQuantPlan(const std::string& path) {
         // e.byte is 1-based: the position of the character that failed.
         const size_t at = e.byte > 0 ? size_t(e.byte - 1) : 0;
         throw FormatError(path, "line " + std::to_string(lineAtOffset(text, at)) + ": JSON syntax error: " + e.what());
+    } catch (const json::exception& e) {  // a number too large for any C++ type
+        throw FormatError(path, std::string("JSON value out of range: ") + e.what());
     }
     return quantPlanFromJson(j, path, text);
 }

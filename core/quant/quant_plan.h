@@ -9,6 +9,7 @@
 // quantized; embeddings and norms never are.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,7 +60,12 @@ std::optional<QuantSpec> resolve(const QuantPlan& plan, std::string_view canonic
 QuantPlan quantPlanFromJson(const nlohmann::json& j, const std::string& source, std::string_view text = {});
 nlohmann::json quantPlanToJson(const QuantPlan& plan);
 
-// Reads and validates a plan file; JSON syntax errors name the line.
+// A real plan, even one override per layer of a 70B model, is well under
+// 1 MiB; larger files are refused rather than parsed into memory.
+constexpr uintmax_t kMaxPlanFileBytes = uintmax_t(16) << 20;
+
+// Reads and validates a plan file; JSON syntax errors name the line. Files
+// over kMaxPlanFileBytes are refused with a FormatError naming the limit.
 QuantPlan loadQuantPlan(const std::string& path);
 // Writes a temporary file beside `path` and renames it over `path`, so a
 // crash never leaves a half-written plan.

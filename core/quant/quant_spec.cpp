@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -51,6 +52,11 @@ void checkKeys(const json& j, const char* where, std::initializer_list<std::stri
 
 int intFrom(const json& j, const char* key) {
     if (!j.is_number_integer()) throw std::invalid_argument(std::string(key) + " must be an integer, got " + j.dump());
+    // get<int> would wrap 4294967300 to 4: out of int's range is out of every knob's range.
+    const bool fits = j.is_number_unsigned() ? j.get<uint64_t>() <= uint64_t(std::numeric_limits<int>::max())
+                                             : j.get<int64_t>() >= std::numeric_limits<int>::min() &&
+                                                   j.get<int64_t>() <= std::numeric_limits<int>::max();
+    if (!fits) throw std::invalid_argument(std::string(key) + " is out of range: " + j.dump());
     return j.get<int>();
 }
 double numberFrom(const json& j, const char* key) {

@@ -28,7 +28,7 @@ json parseJsonFile(const std::string& path) {
     const char* p = reinterpret_cast<const char*>(f.data());
     try {
         return json::parse(p, p + f.size());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw FormatError(path, std::string("not valid JSON: ") + e.what());
     }
 }

@@ -94,6 +94,8 @@ QS_TEST(specValidation) {
     QS_CHECK_THROWS_WITH(validateQuantSpec(s, "L", 400), "group_size 100 is not one of 32, 64, 128, 256");
     QS_CHECK_THROWS_WITH(quantSpecFromJson(nlohmann::json::parse(R"({"weight": {"bitz": 4}})")), "unknown key \"bitz\"");
     QS_CHECK_THROWS_WITH(quantSpecFromJson(nlohmann::json::parse(R"({"method": "foo"})")), "method must be one of");
+    QS_CHECK_THROWS_WITH(quantSpecFromJson(nlohmann::json::parse(R"({"weight": {"bits": 4294967300}})")),
+                         "weight.bits is out of range");
 }
 
 QS_TEST(planResolvesLastMatchWinsAndSkipsLmHead) {
