@@ -1,10 +1,13 @@
 // One layer's channel absmax on the input side, twice: of its weights
 // (TensorStats::colAbsmax, per input channel) and of the calibration
 // activations entering it (the project's activation statistics, saved by a
-// Quantize). On one log axis, with max / median of each in the caption, it
-// shows whether a layer's outlier channels come from the weights or from the
-// activations — which decides between weight-side remedies (per-group grids)
-// and activation-side ones (SmoothQuant's migration).
+// Quantize). On one log axis, with each side's difficulty (max / median over
+// channels) in the caption, it shows whether a layer's outlier channels come
+// from the weights or from the activations — which decides between
+// weight-side remedies (per-group grids) and activation-side ones
+// (SmoothQuant's migration). A box right of the channels shows how per-token
+// absmax spreads over the calibration tokens (whiskers 1-99 %, dots min and
+// max): a wide spread is what per-token activation scales are for.
 #pragma once
 
 #include <optional>
@@ -21,8 +24,11 @@ public:
     explicit ActivationView(QWidget* parent = nullptr);
 
     // `weights`: the selected layer (nullopt: nothing selected); `activations`:
-    // its input channels' absmax (empty: no calibration statistics for it).
-    void setLayer(std::optional<qs::TensorStats> weights, std::vector<float> activations);
+    // its input channels' absmax (empty: no calibration statistics for it);
+    // `tokenAbsmaxQuantiles`: per-token absmax at qs::kTokenAbsmaxPercents
+    // (empty: not recorded, no box).
+    void setLayer(std::optional<qs::TensorStats> weights, std::vector<float> activations,
+                  std::vector<float> tokenAbsmaxQuantiles = {});
 
     // Max / median of the series as drawn (0 when absent), for the caption and tests.
     struct Summary {

@@ -211,7 +211,7 @@ bool PlanEditorPanel::evaluatePlan() {
         }
     }
     setStatus(tr("Handed to the Evaluate panel"), false);
-    emit planChosen(label, std::move(adjust));
+    emit planChosen(label, std::move(adjust), qs::quantPlanToJson(model_->plan()));
     return true;
 }
 

@@ -13,6 +13,8 @@
 
 #include <QWidget>
 
+#include <nlohmann/json.hpp>
+
 #include "formats/model_config.h"
 #include "spec_fields.h"
 
@@ -70,7 +72,9 @@ public slots:
     bool quantize();
 
 signals:
-    void planChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock);
+    // `plan`: the plan's JSON (quantPlanToJson), recorded with the runs made under it.
+    void planChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock,
+                    const nlohmann::json& plan);
     // The current layer of the table (canonical tensor name).
     void layerSelected(const QString& name);
 

@@ -43,8 +43,9 @@ RunsPanel::RunsPanel(QWidget* parent)
     showProjectLine();
 }
 
-void RunsPanel::setProject(const QString& projectPath) {
+void RunsPanel::setProject(const QString& projectPath, int numLayers) {
     projectPath_ = projectPath;
+    model_->setNumLayers(numLayers);
     if (projectPath.isEmpty()) {
         model_->clear();
         showProjectLine();
@@ -69,13 +70,21 @@ void RunsPanel::addRun(const qs::RunRecord& run) {
     view_->scrollTo(added);
 }
 
-// To their contents, but no column wider than kMaxColumnWidth (paths elide
-// in the middle; the tooltip has them whole): the metrics stay in view.
+// To their contents, but no column wider than its cap (paths and plan labels
+// elide in the middle; the tooltips have them whole), so the metrics and
+// their changes stay in view. The plan changes get the most room, enough for
+// "28 layers -> W4 per-channel RTN".
 void RunsPanel::fitColumns() {
     constexpr int kMaxColumnWidth = 170;
+    constexpr int kMaxPlanWidth = 130;
+    constexpr int kMaxChangesWidth = 240;
     view_->resizeColumnsToContents();
-    for (int c = 0; c < model_->columnCount(); ++c)
-        view_->setColumnWidth(c, std::min(view_->columnWidth(c), kMaxColumnWidth));
+    for (int c = 0; c < model_->columnCount(); ++c) {
+        const int cap = c == RunsTableModel::Changes ? kMaxChangesWidth
+                        : c == RunsTableModel::Plan  ? kMaxPlanWidth
+                                                     : kMaxColumnWidth;
+        view_->setColumnWidth(c, std::min(view_->columnWidth(c), cap));
+    }
 }
 
 void RunsPanel::showProjectLine(const QString& problem) {

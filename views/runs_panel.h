@@ -1,5 +1,6 @@
 // The Runs dock: every evaluation stored in the open model's project file,
-// in a sortable table, with a line saying where that file is.
+// in a sortable table (each run beside the previous one of its kind: plan
+// changes and metric deltas), with a line saying where that file is.
 #pragma once
 
 #include <QString>
@@ -22,7 +23,8 @@ public:
 
     // Lists the runs of `projectPath` (none yet when it does not exist); an
     // unreadable project is said in the panel, not thrown. Empty: no model.
-    void setProject(const QString& projectPath);
+    // `numLayers`: the model's decoder blocks, for the plan diffs (0: no diffs).
+    void setProject(const QString& projectPath, int numLayers = 0);
     // Appends a run just stored in the current project and selects it.
     void addRun(const qs::RunRecord& run);
 

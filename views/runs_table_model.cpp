@@ -1,9 +1,12 @@
 #include "runs_table_model.h"
 
 #include <optional>
+#include <utility>
 
 #include <QDateTime>
 #include <QFileInfo>
+
+#include "quant/quant_plan.h"
 
 namespace qs::views {
 
@@ -30,7 +33,16 @@ std::optional<double> pplStderr(const RunRecord& run) {
     return metric(run, "ppl_stderr");
 }
 
-std::optional<double> numericValue(const RunRecord& run, int column) {
+// `run`'s metric minus `previous`'s, when both measured it.
+std::optional<double> change(const RunRecord& run, const RunRecord* previous, const char* key) {
+    const auto now = metric(run, key);
+    const auto before = previous ? metric(*previous, key) : std::nullopt;
+    if (!now || !before) return std::nullopt;
+    return *now - *before;
+}
+
+// `previous`: the run a row is compared with (null: none).
+std::optional<double> numericValue(const RunRecord& run, const RunRecord* previous, int column) {
     switch (column) {
     case RunsTableModel::Perplexity: return metric(run, "ppl");
     case RunsTableModel::Accuracy: return metric(run, "acc");
@@ -38,9 +50,17 @@ std::optional<double> numericValue(const RunRecord& run, int column) {
     case RunsTableModel::KlP99: return metric(run, "kl_p99");
     case RunsTableModel::Top1: return metric(run, "top1_agreement");
     case RunsTableModel::DeltaPpl: return metric(run, "delta_ppl");
+    case RunsTableModel::PplVsPrevious: return change(run, previous, "ppl");
+    case RunsTableModel::KlVsPrevious: return change(run, previous, "kl_mean");
+    case RunsTableModel::AccVsPrevious: return change(run, previous, "acc");
     case RunsTableModel::Seconds: return run.seconds;
     }
     return std::nullopt;
+}
+
+// "+0.412", "-0.003": a change reads as one.
+QString signedNumber(std::optional<double> v, int decimals) {
+    return v ? (*v >= 0 ? QStringLiteral("+") : QString()) + number(v, decimals) : QString();
 }
 
 bool isNumeric(int column) { return column >= RunsTableModel::Perplexity && column <= RunsTableModel::Seconds; }
@@ -51,7 +71,7 @@ QString datasetLabel(const RunRecord& run) {
     return type != run.settings.end() && type->is_string() ? QStringLiteral("%1 (%2)").arg(name, text(*type)) : name;
 }
 
-QString displayValue(const RunRecord& run, int column) {
+QString displayValue(const RunRecord& run, const RunRecord* previous, int column) {
     switch (column) {
     case RunsTableModel::Id: return text(run.id);
     case RunsTableModel::Kind: return text(run.kind);
@@ -76,11 +96,10 @@ QString displayValue(const RunRecord& run, int column) {
         const auto top1 = metric(run, "top1_agreement");
         return top1 ? QStringLiteral("%1 %").arg(*top1 * 100.0, 0, 'f', 1) : QString();
     }
-    case RunsTableModel::DeltaPpl: {
-        const auto delta = metric(run, "delta_ppl");
-        return delta ? QStringLiteral("%1%2").arg(*delta >= 0 ? QStringLiteral("+") : QString(), number(delta, 3))
-                     : QString();
-    }
+    case RunsTableModel::DeltaPpl:
+    case RunsTableModel::PplVsPrevious:
+    case RunsTableModel::AccVsPrevious: return signedNumber(numericValue(run, previous, column), 3);
+    case RunsTableModel::KlVsPrevious: return signedNumber(numericValue(run, previous, column), 5);
     case RunsTableModel::Seconds: return number(run.seconds, 1);
     case RunsTableModel::Created: {
         const QDateTime t = QDateTime::fromString(text(run.created), Qt::ISODate);
@@ -90,33 +109,85 @@ QString displayValue(const RunRecord& run, int column) {
     return {};
 }
 
-// The full paths and the run's settings (ctx, windows, task type, ...).
+// The full paths and the run's settings (ctx, windows, task type, ...; the
+// plan has its own column).
 QString toolTip(const RunRecord& run, int column) {
     switch (column) {
     case RunsTableModel::Model: return text(run.model);
+    case RunsTableModel::Plan: return displayValue(run, nullptr, column);  // whole when the cell elides it
     case RunsTableModel::Dataset: return text(run.dataset);
     case RunsTableModel::Created: return text(run.created);
     }
-    return RunsTableModel::tr("%1 settings: %2").arg(text(run.id), text(run.settings.dump()));
+    nlohmann::json settings = run.settings;
+    settings.erase("plan");
+    return RunsTableModel::tr("%1 settings: %2").arg(text(run.id), text(settings.dump()));
+}
+
+// The plan a run was evaluated under, as far as its record says.
+struct RecordedPlan {
+    bool known = false;
+    std::optional<QuantPlan> plan;  // nullopt: the unquantized model
+};
+
+RecordedPlan recordedPlan(const RunRecord& run) {
+    if (const auto it = run.settings.find("plan"); it != run.settings.end()) {
+        try {
+            return {true, quantPlanFromJson(*it, run.id)};
+        } catch (const std::exception&) {
+            return {};  // a damaged record: no diff rather than a wrong one
+        }
+    }
+    // Runs stored before plans were recorded (or by tools that do not) only say "unquantized" for sure.
+    return {run.plan.empty(), std::nullopt};
+}
+
+// Runs compared with each other: the same measurement of the same model.
+bool comparable(const RunRecord& a, const RunRecord& b) {
+    return a.kind == b.kind && a.dataset == b.dataset && a.model == b.model &&
+           a.settings.value("task_type", nlohmann::json()) == b.settings.value("task_type", nlohmann::json());
+}
+
+// A tooltip stays readable: the summary, then the first layers one per line.
+QString changesToolTip(const RunRecord& previous, const std::vector<LayerSpecChange>& changes) {
+    constexpr size_t kMaxListedLayers = 32;
+    const QString plan = previous.plan.empty() ? RunsTableModel::tr("unquantized") : text(previous.plan);
+    QStringList lines{
+        RunsTableModel::tr("Against %1 (%2): %3").arg(text(previous.id), plan, text(planDiffSummary(changes)))};
+    for (size_t i = 0; i < changes.size() && i < kMaxListedLayers; ++i)
+        lines << QStringLiteral("%1: %2 \u2192 %3")
+                     .arg(text(changes[i].layer), text(changes[i].before), text(changes[i].after));
+    if (changes.size() > kMaxListedLayers)
+        lines << RunsTableModel::tr("\u2026 and %1 more").arg(changes.size() - kMaxListedLayers);
+    return lines.join(QLatin1Char('\n'));
 }
 
 }  // namespace
 
 QString runSummary(const RunRecord& run) {
-    // Names as in the CLI's output, for the metric columns Perplexity..DeltaPpl.
-    static const char* const kNames[] = {"ppl", "acc / acc_norm", "KL mean", "KL p99", "top-1", "delta ppl"};
+    // Names as in the CLI's output.
+    static const std::pair<int, const char*> kMetrics[] = {
+        {RunsTableModel::Perplexity, "ppl"}, {RunsTableModel::Accuracy, "acc / acc_norm"},
+        {RunsTableModel::KlMean, "KL mean"}, {RunsTableModel::KlP99, "KL p99"},
+        {RunsTableModel::Top1, "top-1"},     {RunsTableModel::DeltaPpl, "delta ppl"}};
     QStringList parts;
-    for (int column = RunsTableModel::Perplexity; column <= RunsTableModel::DeltaPpl; ++column)
-        if (const QString value = displayValue(run, column); !value.isEmpty())
-            parts << QLatin1String(kNames[column - RunsTableModel::Perplexity]) + QLatin1Char(' ') + value;
+    for (const auto& [column, name] : kMetrics)
+        if (const QString value = displayValue(run, nullptr, column); !value.isEmpty())
+            parts << QLatin1String(name) + QLatin1Char(' ') + value;
     return parts.join(QStringLiteral(", "));
 }
 
 RunsTableModel::RunsTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
+void RunsTableModel::setNumLayers(int numLayers) {
+    numLayers_ = numLayers;
+    compareAll();
+    if (!runs_.empty()) emit dataChanged(index(0, Changes), index(rowCount() - 1, Changes));
+}
+
 void RunsTableModel::setRuns(std::vector<RunRecord> runs) {
     beginResetModel();
     runs_ = std::move(runs);
+    compareAll();
     endResetModel();
 }
 
@@ -124,10 +195,39 @@ void RunsTableModel::addRun(const RunRecord& run) {
     const int row = int(runs_.size());
     beginInsertRows({}, row, row);
     runs_.push_back(run);
+    comparisons_.push_back(compare(size_t(row)));
     endInsertRows();
 }
 
 void RunsTableModel::clear() { setRuns({}); }
+
+int RunsTableModel::previousRow(int row) const {
+    return row >= 0 && row < int(comparisons_.size()) ? comparisons_[size_t(row)].previous : -1;
+}
+
+const std::optional<std::vector<LayerSpecChange>>& RunsTableModel::planChanges(int row) const {
+    static const std::optional<std::vector<LayerSpecChange>> kNone;
+    return row >= 0 && row < int(comparisons_.size()) ? comparisons_[size_t(row)].changes : kNone;
+}
+
+RunsTableModel::Comparison RunsTableModel::compare(size_t row) const {
+    Comparison c;
+    for (size_t i = row; i-- > 0;)
+        if (comparable(runs_[i], runs_[row])) {
+            c.previous = int(i);
+            break;
+        }
+    if (c.previous < 0 || numLayers_ <= 0) return c;
+    const RecordedPlan before = recordedPlan(runs_[size_t(c.previous)]);
+    const RecordedPlan after = recordedPlan(runs_[row]);
+    if (before.known && after.known) c.changes = diffPlans(before.plan, after.plan, planLayerNames(numLayers_));
+    return c;
+}
+
+void RunsTableModel::compareAll() {
+    comparisons_.clear();
+    for (size_t row = 0; row < runs_.size(); ++row) comparisons_.push_back(compare(row));
+}
 
 int RunsTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(runs_.size()); }
 
@@ -135,18 +235,40 @@ int RunsTableModel::columnCount(const QModelIndex& parent) const { return parent
 
 QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid)) return {};
-    const RunRecord& run = runs_[size_t(index.row())];
-    const int column = index.column();
+    return index.column() == Changes ? changesData(index.row(), role) : cellData(index.row(), index.column(), role);
+}
+
+QVariant RunsTableModel::changesData(int row, int role) const {
+    const Comparison& c = comparisons_[size_t(row)];
+    if (role == Qt::ToolTipRole) {
+        if (c.previous < 0) return tr("No earlier run of this kind on this dataset");
+        if (numLayers_ <= 0) return tr("Plans are compared once the model is open");
+        if (!c.changes)
+            return tr("The plan of this run or of %1 was not recorded").arg(text(runs_[size_t(c.previous)].id));
+        return changesToolTip(runs_[size_t(c.previous)], *c.changes);
+    }
+    if (role != Qt::DisplayRole && role != SortRole) return {};
+    if (c.previous < 0 || numLayers_ <= 0) return {};
+    return c.changes ? text(planDiffHeadline(*c.changes)) : tr("plan not recorded");
+}
+
+QVariant RunsTableModel::cellData(int row, int column, int role) const {
+    const RunRecord& run = runs_[size_t(row)];
+    const int previousRow = comparisons_[size_t(row)].previous;
+    const RunRecord* previous = previousRow >= 0 ? &runs_[size_t(previousRow)] : nullptr;
     switch (role) {
-    case Qt::DisplayRole: return displayValue(run, column);
+    case Qt::DisplayRole: return displayValue(run, previous, column);
     case SortRole:
         if (isNumeric(column)) {
-            const auto v = numericValue(run, column);
+            const auto v = numericValue(run, previous, column);
             return v ? QVariant(*v) : QVariant();
         }
         // ISO 8601 and run-0001 ids sort as text.
-        return column == Created ? text(run.created) : displayValue(run, column);
-    case Qt::ToolTipRole: return toolTip(run, column);
+        return column == Created ? text(run.created) : displayValue(run, previous, column);
+    case Qt::ToolTipRole:
+        if (previous && (column == PplVsPrevious || column == KlVsPrevious || column == AccVsPrevious))
+            return tr("%1 minus %2").arg(text(run.id), text(previous->id));
+        return toolTip(run, column);
     case Qt::TextAlignmentRole:
         return QVariant::fromValue(isNumeric(column) ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
     }
@@ -161,13 +283,17 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
         case Kind: return tr("Kind");
         case Model: return tr("Model");
         case Plan: return tr("Plan");
+        case Changes: return tr("Changes");
         case Dataset: return tr("Dataset");
         case Perplexity: return tr("PPL \u00b1 se");
         case Accuracy: return tr("acc / acc_norm");
         case KlMean: return tr("KL mean");
         case KlP99: return tr("KL p99");
         case Top1: return tr("Top-1");
-        case DeltaPpl: return tr("\u0394 PPL");
+        case DeltaPpl: return tr("\u0394 PPL base");
+        case PplVsPrevious: return tr("\u0394 PPL prev");
+        case KlVsPrevious: return tr("\u0394 KL prev");
+        case AccVsPrevious: return tr("\u0394 acc prev");
         case Seconds: return tr("Seconds");
         case Created: return tr("Created");
         }
@@ -180,6 +306,11 @@ QVariant RunsTableModel::headerData(int section, Qt::Orientation orientation, in
         case KlP99: return tr("99th percentile of the per-token KL divergence");
         case Top1: return tr("How often the top-1 token agrees with the base's");
         case DeltaPpl: return tr("Perplexity minus the base's perplexity");
+        case Changes:
+            return tr("Layers whose spec changed since the previous run of the same kind on the same dataset");
+        case PplVsPrevious: return tr("Perplexity minus that of the previous run of the same kind on the same dataset");
+        case KlVsPrevious: return tr("Mean KL minus that of the previous KL run on the same dataset");
+        case AccVsPrevious: return tr("Accuracy minus that of the previous run on the same task file");
         }
     }
     return {};

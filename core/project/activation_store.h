@@ -1,6 +1,8 @@
 // Activation statistics of a calibration run, kept in the project file under
 // /activations/<tensor name> (tokens, per-token absmax range as attributes;
-// channel_absmax and channel_mean_abs as datasets), for the activation views.
+// channel_absmax, channel_mean_abs and the per-token absmax quantiles with
+// their percents as datasets), for the activation views. Projects saved
+// before the quantiles were kept load with none.
 // Saving replaces the previous set: they describe the latest calibration.
 #pragma once
 

@@ -121,6 +121,7 @@ RunRecord evaluateRun(const LlamaModel& model, const Tokenizer& tokenizer, const
     case RunKind::Task: taskRun(request, model, tokenizer, progress, run); break;
     case RunKind::Kl: klRun(request, model, tokenizer, progress, run); break;
     }
+    if (!request.plan.is_null()) run.settings["plan"] = request.plan;
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return run;
 }

@@ -29,6 +29,9 @@ struct RunRequest {
     int64_t maxWindows = 0;         // 0: the whole text
     BlockAdjuster adjustBlock;      // the plan, empty for the unquantized model
     std::string planLabel;          // RunRecord::plan
+    // The plan as quantPlanToJson wrote it, kept in RunRecord::settings["plan"]
+    // so runs can be diffed layer by layer (null: not recorded).
+    nlohmann::json plan;
     std::string projectPath;        // where KL keeps its base reference
 };
 

@@ -2,9 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace qs {
+
+float exactPercentile(std::vector<float>& values, double percent) {
+    if (values.empty()) return 0.0f;
+    const auto rank = std::ptrdiff_t(std::lround(percent / 100.0 * double(values.size() - 1)));
+    const auto at = values.begin() + std::clamp<std::ptrdiff_t>(rank, 0, std::ptrdiff_t(values.size()) - 1);
+    std::nth_element(values.begin(), at, values.end());
+    return *at;
+}
 
 float ActivationStats::absmax() const {
     return channelAbsmax.empty() ? 0.0f : *std::max_element(channelAbsmax.begin(), channelAbsmax.end());
@@ -15,7 +22,7 @@ ActivationStats activationStats(const SiteInput& input) {
     s.tokens = input.rows;
     s.channelAbsmax.assign(size_t(input.cols), 0.0f);
     s.channelMeanAbs.assign(size_t(input.cols), 0.0);
-    s.tokenAbsmaxMin = input.rows > 0 ? std::numeric_limits<float>::infinity() : 0.0f;
+    std::vector<float> tokenAbsmax(size_t(input.rows));
     for (int64_t r = 0; r < input.rows; ++r) {
         const float* x = input.row(r);
         float rowMax = 0;
@@ -25,11 +32,13 @@ ActivationStats activationStats(const SiteInput& input) {
             s.channelAbsmax[size_t(j)] = std::max(s.channelAbsmax[size_t(j)], a);
             s.channelMeanAbs[size_t(j)] += a;
         }
-        s.tokenAbsmaxMin = std::min(s.tokenAbsmaxMin, rowMax);
-        s.tokenAbsmaxMax = std::max(s.tokenAbsmaxMax, rowMax);
+        tokenAbsmax[size_t(r)] = rowMax;
     }
-    if (input.rows > 0)
-        for (double& m : s.channelMeanAbs) m /= double(input.rows);
+    if (input.rows == 0) return s;
+    for (double& m : s.channelMeanAbs) m /= double(input.rows);
+    for (double p : kTokenAbsmaxPercents) s.tokenAbsmaxQuantiles.push_back(exactPercentile(tokenAbsmax, p));
+    s.tokenAbsmaxMin = s.tokenAbsmaxQuantiles.front();
+    s.tokenAbsmaxMax = s.tokenAbsmaxQuantiles.back();
     return s;
 }
 

@@ -1,7 +1,9 @@
 // The Runs table on real runs of qs-tiny-llama stored in a project file and
 // listed back (perplexity, piqa accuracy, KL): it passes the model tester,
 // shows the stored numbers in their columns, sorts numerically with empty
-// cells last, and the Runs panel lists and appends them.
+// cells last, and the Runs panel lists and appends them. Perplexity runs of
+// an edited plan (evaluateRun recording each plan) show the layers that
+// changed and the perplexity moved against the previous run.
 #include <memory>
 
 #include <QAbstractItemModelTester>
@@ -19,6 +21,9 @@
 #include "layer_sort_proxy.h"
 #include "model/llama_model.h"
 #include "project/project_file.h"
+#include "project/run_evaluation.h"
+#include "quant/apply_plan.h"
+#include "quant/quant_plan.h"
 #include "runs_panel.h"
 #include "runs_table_model.h"
 #include "tokenize/tokenizer.h"
@@ -171,6 +176,84 @@ private slots:
         panel.setProject(dir_.filePath(QStringLiteral("none-yet.qsproj.h5")));
         QCOMPARE(panel.model()->rowCount(), 0);
         QVERIFY(panel.findChild<QLabel*>()->text().startsWith(QStringLiteral("No runs yet")));
+    }
+
+    void changesColumnDiffsAgainstThePreviousRun() {
+        // Unquantized, then W8 per-channel everywhere, then with two down projections at g128.
+        const std::string project = dir_.filePath(QStringLiteral("diff.qsproj.h5")).toStdString();
+        const qs::LlamaModel llama(*ckpt_);
+        const auto tokenizer = qs::tokenizerForCheckpoint(*ckpt_);
+        qs::RunRequest request;
+        request.dataset = kWikiText.toStdString();
+        request.ctx = 128;
+        request.maxWindows = 2;
+        qs::QuantSpec w8;
+        w8.bits = 8;
+        w8.granularity = qs::Granularity::PerChannel;
+        qs::QuantPlan plan = qs::uniformPlan(w8);
+        std::vector<qs::QuantPlan> plans{plan};
+        qs::QuantOverride grouped;
+        grouped.regex = "model\\.layers\\.[03]\\.mlp\\.down_proj\\.weight";
+        grouped.spec = w8;
+        grouped.spec.granularity = qs::Granularity::PerGroup;
+        grouped.spec.groupSize = 128;
+        plan.overrides.push_back(grouped);
+        plans.push_back(plan);
+        qs::addRun(project, qs::evaluateRun(llama, *tokenizer, request));
+        for (const qs::QuantPlan& p : plans) {
+            request.planLabel = qs::quantPlanLabel(p);
+            request.plan = qs::quantPlanToJson(p);
+            request.adjustBlock = qs::onTheFlyBlockAdjuster(p, ckpt_->config);
+            qs::addRun(project, qs::evaluateRun(llama, *tokenizer, request));
+        }
+        for (int i = 0; i < 2; ++i) qs::addRun(project, runs_[2]);  // a KL run whose plan was not recorded, twice
+        const std::vector<qs::RunRecord> runs = qs::listRuns(project);
+        QCOMPARE(runs.size(), size_t(5));
+        QVERIFY(runs[2].settings.at("plan") == qs::quantPlanToJson(plans[1]));
+        QVERIFY(!runs[0].settings.contains("plan"));  // the unquantized model has none
+
+        RunsTableModel table;
+        QAbstractItemModelTester tester(&table, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        table.setRuns(runs);
+        // Without the model's size there is nothing to diff against.
+        QVERIFY(cell(table, 2, RunsTableModel::Changes).isEmpty());
+        table.setNumLayers(int(ckpt_->config.numLayers));
+        QCOMPARE(table.previousRow(0), -1);
+        QCOMPARE(table.previousRow(1), 0);
+        QCOMPARE(table.previousRow(2), 1);
+        QCOMPARE(table.previousRow(4), 3);
+        QVERIFY(cell(table, 0, RunsTableModel::Changes).isEmpty());
+        QVERIFY(!table.index(0, RunsTableModel::PplVsPrevious).data(RunsTableModel::SortRole).isValid());
+        // From the unquantized run: every block projection (lm_head stays skipped).
+        QCOMPARE(cell(table, 1, RunsTableModel::Changes), QStringLiteral("28 layers -> W8 per-channel RTN"));
+        // The edit: exactly the two down projections.
+        QCOMPARE(cell(table, 2, RunsTableModel::Changes), QStringLiteral("2 layers -> W8 g128 RTN"));
+        const QString tip = cell(table, 2, RunsTableModel::Changes, Qt::ToolTipRole);
+        QVERIFY2(tip.contains(QStringLiteral("run-0002")) &&
+                     tip.contains(QStringLiteral("blocks 0,3 down_proj W8 per-channel RTN -> W8 g128 RTN")) &&
+                     tip.contains(QStringLiteral("model.layers.3.mlp.down_proj.weight")),
+                 qPrintable(tip));
+        QCOMPARE(table.planChanges(2)->size(), size_t(2));
+        for (int row = 1; row <= 2; ++row) {
+            const double delta = runs[size_t(row)].metrics.at("ppl").get<double>() -
+                                 runs[size_t(row) - 1].metrics.at("ppl").get<double>();
+            QCOMPARE(table.index(row, RunsTableModel::PplVsPrevious).data(RunsTableModel::SortRole).toDouble(), delta);
+            QVERIFY(delta != 0.0);  // W8 moves the perplexity, and so does the grid of two layers
+            QCOMPARE(cell(table, row, RunsTableModel::PplVsPrevious),
+                     QStringLiteral("%1%2").arg(delta >= 0 ? QStringLiteral("+") : QString()).arg(delta, 0, 'f', 3));
+        }
+        QVERIFY(!table.index(2, RunsTableModel::KlVsPrevious).data(RunsTableModel::SortRole).isValid());
+        // The KL runs: the same numbers (delta 0), plans unknown.
+        QCOMPARE(cell(table, 4, RunsTableModel::Changes), QStringLiteral("plan not recorded"));
+        QCOMPARE(table.index(4, RunsTableModel::KlVsPrevious).data(RunsTableModel::SortRole).toDouble(), 0.0);
+        QCOMPARE(cell(table, 4, RunsTableModel::KlVsPrevious), QStringLiteral("+0.00000"));
+
+        qs::views::RunsPanel panel;
+        panel.setProject(QString::fromStdString(project), int(ckpt_->config.numLayers));
+        QCOMPARE(cell(*panel.model(), 2, RunsTableModel::Changes), QStringLiteral("2 layers -> W8 g128 RTN"));
+        panel.addRun(runs[2]);  // the same plan again
+        QCOMPARE(cell(*panel.model(), 5, RunsTableModel::Changes), QStringLiteral("same plan"));
+        QCOMPARE(panel.model()->previousRow(5), 2);
     }
 
 private:
