@@ -95,43 +95,40 @@ void EvalService::cancel() { runner_.cancel(); }
 void EvalService::run(uint64_t jobId, const EvalRequest& request, EvalJob& job) {
     // Each outcome is handed to the service's thread; the runner checks
     // there, not here, whether the job is still the current one.
-    auto finish = [this, jobId](std::function<void()> deliver) { runner_.finish(jobId, std::move(deliver)); };
-    try {
-        const auto started = Clock::now();
-        job.announce(tr("Loading the model"));
-        const Checkpoint& ckpt = *request.checkpoint;
-        const LlamaModel model(ckpt);
-        const auto tokenizer = tokenizerForCheckpoint(ckpt);
+    runner_.runToEnd(
+        jobId,
+        [&]() -> std::function<void()> {
+            const auto started = Clock::now();
+            job.announce(tr("Loading the model"));
+            const Checkpoint& ckpt = *request.checkpoint;
+            const LlamaModel model(ckpt);
+            const auto tokenizer = tokenizerForCheckpoint(ckpt);
 
-        RunRequest r;
-        r.kind = request.kind;
-        r.dataset = request.dataset.toStdString();
-        r.taskType = request.taskType;
-        r.taskLimit = request.taskLimit;
-        r.ctx = request.ctx;
-        r.maxWindows = request.maxWindows;
-        r.adjustBlock = request.adjustBlock;
-        r.planLabel = request.planLabel.toStdString();
-        r.projectPath = request.projectPath.toStdString();
-        RunProgress progress;
-        progress.control = &job.control;
-        progress.announce = [&job](const std::string& label) { job.announce(QString::fromStdString(label)); };
-        progress.beginStage = [&job](double begin, double span, int64_t tokens, const std::string& label) {
-            job.beginStage(begin, span, tokens, QString::fromStdString(label));
-        };
-        RunRecord run = evaluateRun(model, *tokenizer, r, progress);
-        run.seconds = std::chrono::duration<double>(Clock::now() - started).count();  // loading included
-        // The last chance to cancel: a run once stored is reported as finished.
-        job.control.step(1.0);
-        run.id = addRun(request.projectPath.toStdString(), run);
-        finish([this, run = std::move(run)] { emit finished(run); });
-    } catch (const qs::JobCancelled&) {
-        finish([this] { emit cancelled(); });
-    } catch (const std::exception& e) {
-        finish([this, message = QString::fromUtf8(e.what())] { emit failed(message); });
-    } catch (...) {
-        finish([this] { emit failed(tr("evaluation failed with an unknown error")); });
-    }
+            RunRequest r;
+            r.kind = request.kind;
+            r.dataset = request.dataset.toStdString();
+            r.taskType = request.taskType;
+            r.taskLimit = request.taskLimit;
+            r.ctx = request.ctx;
+            r.maxWindows = request.maxWindows;
+            r.adjustBlock = request.adjustBlock;
+            r.planLabel = request.planLabel.toStdString();
+            r.plan = request.plan;
+            r.projectPath = request.projectPath.toStdString();
+            RunProgress progress;
+            progress.control = &job.control;
+            progress.announce = [&job](const std::string& label) { job.announce(QString::fromStdString(label)); };
+            progress.beginStage = [&job](double begin, double span, int64_t tokens, const std::string& label) {
+                job.beginStage(begin, span, tokens, QString::fromStdString(label));
+            };
+            RunRecord run = evaluateRun(model, *tokenizer, r, progress);
+            run.seconds = std::chrono::duration<double>(Clock::now() - started).count();  // loading included
+            // The last chance to cancel: a run once stored is reported as finished.
+            job.control.step(1.0);
+            run.id = addRun(request.projectPath.toStdString(), run);
+            return [this, run = std::move(run)] { emit finished(run); };
+        },
+        [this] { emit cancelled(); }, [this](const QString& message) { emit failed(message); });
 }
 
 }  // namespace qs::views

@@ -42,10 +42,12 @@ struct EvalRequest {
     int taskLimit = 0;       // first N items; 0: all
     int64_t ctx = 0;         // window length; 0: the model's default (min(2048, max positions))
     int64_t maxWindows = 0;  // 0: every full window
-    // The quantization plan the model runs under: its label for the record
-    // and the block adjuster; both empty for the unquantized model.
+    // The quantization plan the model runs under: its label for the record,
+    // the block adjuster and the plan's JSON (RunRequest::plan); all empty
+    // for the unquantized model.
     QString planLabel;
     std::function<void(qs::DecoderBlockWeights&)> adjustBlock;
+    nlohmann::json plan;
     QString projectPath;  // where the finished run is stored (addRun)
 };
 

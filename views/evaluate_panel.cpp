@@ -3,9 +3,6 @@
 #include <algorithm>
 
 #include <QComboBox>
-#include <QDir>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -13,11 +10,11 @@
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "data_file_dialog.h"
 #include "eval/task_items.h"
 #include "duration_text.h"
 #include "eval/text_windows.h"
@@ -28,7 +25,6 @@
 namespace qs::views {
 
 namespace {
-const QString kLastDirKey = QStringLiteral("evaluate/lastDatasetDir");
 constexpr qs::TaskType kTaskTypes[] = {qs::TaskType::HellaSwag, qs::TaskType::Arc,   qs::TaskType::Piqa,
                                        qs::TaskType::WinoGrande, qs::TaskType::BoolQ, qs::TaskType::Lambada,
                                        qs::TaskType::Mmlu,      qs::TaskType::OpenBookQa};
@@ -36,15 +32,6 @@ constexpr qs::TaskType kTaskTypes[] = {qs::TaskType::HellaSwag, qs::TaskType::Ar
 constexpr int kQuickCtx = 256;
 constexpr int kQuickWindows = 64;
 
-// Where the file dialog starts: the last folder used, else the shared
-// evaluation data (texts or tasks) of a source checkout, else home.
-QString startDirectory(const QString& current, bool task) {
-    if (!current.isEmpty()) return QFileInfo(current).absolutePath();
-    const QString last = QSettings().value(kLastDirKey).toString();
-    if (!last.isEmpty() && QFileInfo(last).isDir()) return last;
-    const QString shared = QStringLiteral(QS_SHARED_DATA_DIR) + (task ? QStringLiteral("/tasks") : QStringLiteral("/text"));
-    return QFileInfo(shared).isDir() ? QDir::cleanPath(shared) : QDir::homePath();
-}
 }  // namespace
 
 EvaluatePanel::EvaluatePanel(EvalService* service, QWidget* parent)
@@ -157,9 +144,11 @@ void EvaluatePanel::setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const Q
     updateForm();
 }
 
-void EvaluatePanel::setPlan(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock) {
+void EvaluatePanel::setPlan(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock,
+                            nlohmann::json plan) {
     planLabel_ = label;
     adjustBlock_ = std::move(adjustBlock);
+    planJson_ = std::move(plan);
     plan_->setText(label.isEmpty() ? tr("unquantized (no plan)") : label);
 }
 
@@ -181,6 +170,7 @@ EvalRequest EvaluatePanel::request() const {
     r.maxWindows = windows_->value();
     r.planLabel = planLabel_;
     r.adjustBlock = adjustBlock_;
+    r.plan = planJson_;
     r.projectPath = projectPath_;
     return r;
 }
@@ -192,13 +182,9 @@ void EvaluatePanel::run() {
 
 void EvaluatePanel::chooseDataset() {
     const bool task = EvalKind(kind_->currentData().toInt()) == EvalKind::Task;
-    const QString filter = task ? tr("Task files (*.jsonl *.json *.csv);;All files (*)")
-                                : tr("Text files (*.txt *.raw *.tokens);;All files (*)");
     const QString path =
-        QFileDialog::getOpenFileName(this, tr("Evaluation Data"), startDirectory(dataset_->text(), task), filter);
-    if (path.isEmpty()) return;
-    QSettings().setValue(kLastDirKey, QFileInfo(path).absolutePath());
-    dataset_->setText(path);
+        chooseDataFile(this, tr("Evaluation Data"), dataset_->text(), task ? DataKind::Task : DataKind::Text);
+    if (!path.isEmpty()) dataset_->setText(path);
 }
 
 // Task fields for task runs only, window fields for text runs only; Run

@@ -39,8 +39,11 @@ public:
     // The model runs are made on and the project they are stored in; a null
     // checkpoint disables the panel with a hint.
     void setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const QString& projectPath);
-    // The quantization plan the next runs use (empty label and adjuster: unquantized).
-    void setPlan(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock);
+    // The quantization plan the next runs use (empty label and adjuster:
+    // unquantized); `plan` is its JSON, recorded with each run for the Runs
+    // table's diff (null: not recorded).
+    void setPlan(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock,
+                 nlohmann::json plan = {});
 
     // The request the form describes (for the Run button, --evaluate-text and tests).
     EvalRequest request() const;
@@ -63,6 +66,7 @@ private:
     QString projectPath_;
     QString planLabel_;
     std::function<void(qs::DecoderBlockWeights&)> adjustBlock_;
+    nlohmann::json planJson_;
 
     QLabel* hint_;
     QWidget* form_;

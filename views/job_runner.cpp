@@ -1,6 +1,10 @@
 #include "job_runner.h"
 
+#include <exception>
+
 #include <QThread>
+
+#include "jobs/job_control.h"
 
 namespace qs::views {
 
@@ -55,6 +59,19 @@ void JobRunner::finish(uint64_t jobId, std::function<void()> deliver) {
             deliver();
         },
         Qt::QueuedConnection);
+}
+
+void JobRunner::runToEnd(uint64_t jobId, const std::function<std::function<void()>()>& work,
+                         std::function<void()> cancelled, std::function<void(const QString& message)> failed) {
+    try {
+        finish(jobId, work());
+    } catch (const JobCancelled&) {
+        finish(jobId, std::move(cancelled));
+    } catch (const std::exception& e) {
+        finish(jobId, [failed = std::move(failed), message = QString::fromUtf8(e.what())] { failed(message); });
+    } catch (...) {
+        finish(jobId, [failed = std::move(failed)] { failed(tr("the job failed with an unknown error")); });
+    }
 }
 
 }  // namespace qs::views

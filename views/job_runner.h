@@ -39,6 +39,11 @@ public:
     void post(uint64_t jobId, std::function<void()> deliver);
     // The same, as the job's last word: the runner is idle before `deliver` runs.
     void finish(uint64_t jobId, std::function<void()> deliver);
+    // A job's work as every service ends it, called on the worker thread:
+    // `work` returns what to deliver on success; JobCancelled ends in
+    // `cancelled`, any other exception in `failed` with its message.
+    void runToEnd(uint64_t jobId, const std::function<std::function<void()>()>& work, std::function<void()> cancelled,
+                  std::function<void(const QString& message)> failed);
 
 private:
     bool isCurrent(uint64_t jobId) const { return jobId == currentJob_ && running_; }

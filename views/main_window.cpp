@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -41,8 +42,11 @@
 #include "quantize_panel.h"
 #include "quantize_service.h"
 #include "project/activation_store.h"
+#include "results_panel.h"
 #include "runs_panel.h"
 #include "sensitivity_panel.h"
+#include "sweep_panel.h"
+#include "sweep_service.h"
 #include "stats/stats_json.h"
 #include "stats_service.h"
 
@@ -83,7 +87,10 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       stats_(new StatsService(this)),
       eval_(new EvalService(this)),
       evaluate_(new EvaluatePanel(eval_, this)),
-      runs_(new RunsPanel(this)) {
+      runs_(new RunsPanel(this)),
+      sweeper_(new SweepService(this)),
+      sweep_(new SweepPanel(sweeper_, this)),
+      results_(new ResultsPanel(this)) {
     setWindowTitle(QStringLiteral("QuantScope"));
     setObjectName(QStringLiteral("MainWindow"));
     // The plan is a table of the same layers, so it sits beside the layer
@@ -92,6 +99,12 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     centralTabs_->addTab(plan_, tr("Plan"));
     // Three charts wide enough to read need the centre, not a dock.
     centralTabs_->addTab(sensitivity_, tr("Sensitivity"));
+    // A sweep's form above the chart and table of its results.
+    auto* sweepPage = new QSplitter(Qt::Vertical, this);
+    sweepPage->addWidget(sweep_);
+    sweepPage->addWidget(results_);
+    sweepPage->setStretchFactor(1, 1);
+    centralTabs_->addTab(sweepPage, tr("Sweep"));
     centralTabs_->setDocumentMode(true);
     setCentralWidget(centralTabs_);
     createActions();
@@ -126,6 +139,16 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
                 reportError(tr("Statistics failed"), message);
             });
     connect(eval_, &EvalService::finished, this, &MainWindow::onRunStored);
+    connect(sweeper_, &SweepService::runStored, this, [this](const qs::RunRecord& run) {
+        runs_->addRun(run);
+        results_->reload();
+    });
+    connect(sweeper_, &SweepService::finished, this, &MainWindow::sweepFinished);
+    connect(sweeper_, &SweepService::cancelled, this, &MainWindow::sweepFinished);
+    connect(sweeper_, &SweepService::failed, this, [this](const QString& message) {
+        reportError(tr("Sweep failed"), message.toHtmlEscaped());
+        emit sweepFinished();
+    });
     connect(eval_, &EvalService::failed, this,
             [this](const QString& message) { reportError(tr("Evaluation failed"), message.toHtmlEscaped()); });
     if (interactive_) restoreSettings();
@@ -274,7 +297,7 @@ bool MainWindow::openModel(const QString& path) {
     projectPath_ = project;
     currentTensor_ = -1;  // rows of the previous model
     loadActivations();
-    runs_->setProject(project);
+    runs_->setProject(project, int(checkpoint_->config.numLayers));
     emit modelOpened(path);
     stats_->start(checkpoint_);
     return true;
@@ -343,6 +366,13 @@ void MainWindow::quantizeWithCalibration(const QString& textFile, int samples, i
     if (!plan_->quantize()) emit quantizationFinished();  // an RTN / FP8 plan was handed on at once
 }
 
+void MainWindow::sweepText(const QString& textFile, const QString& calibrationText, int ctx, int maxWindows,
+                           int samples, int length) {
+    centralTabs_->setCurrentWidget(sweep_->parentWidget());
+    sweep_->setRun(textFile, calibrationText, ctx, maxWindows, samples, length);
+    sweep_->run();
+}
+
 void MainWindow::scanSensitivity(const QString& textFile, int ctx, int windows, const QString& specName) {
     centralTabs_->setCurrentWidget(sensitivity_);
     sensitivity_->setScan(textFile, ctx, windows, specName);
@@ -350,10 +380,10 @@ void MainWindow::scanSensitivity(const QString& textFile, int ctx, int windows, 
 }
 
 void MainWindow::loadActivations() {
-    activationAbsmax_.clear();
+    activations_.clear();
     try {
         for (LayerActivationStats& layer : loadActivationStats(projectPath_.toStdString()))
-            activationAbsmax_[layer.name] = std::move(layer.stats.channelAbsmax);
+            activations_[layer.name] = std::move(layer.stats);
     } catch (const std::exception& e) {
         // A damaged project must not stop the weight views: say so and show weights alone.
         statusText_->setText(tr("Activation statistics unreadable: %1").arg(QString::fromUtf8(e.what())));
@@ -364,12 +394,14 @@ void MainWindow::loadActivations() {
 void MainWindow::showActivationsOf(int tensorRow) {
     if (tensorRow < 0 || tensorRow >= int(model_->tensors().size())) return activation_->setLayer(std::nullopt, {});
     const TensorStats& t = model_->tensor(tensorRow);
-    const auto it = activationAbsmax_.find(t.name);
-    activation_->setLayer(t, it != activationAbsmax_.end() ? it->second : std::vector<float>{});
+    const auto it = activations_.find(t.name);
+    if (it == activations_.end()) return activation_->setLayer(t, {});
+    activation_->setLayer(t, it->second.channelAbsmax, it->second.tokenAbsmaxQuantiles);
 }
 
-void MainWindow::onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock) {
-    evaluate_->setPlan(label, std::move(adjustBlock));
+void MainWindow::onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock,
+                              const nlohmann::json& plan) {
+    evaluate_->setPlan(label, std::move(adjustBlock), plan);
     evaluateDock_->show();
     evaluateDock_->raise();
     evaluate_->run();  // does nothing until the panel has a dataset

@@ -17,6 +17,7 @@
 #include <QMainWindow>
 
 #include "project/project_file.h"
+#include "quant/activation_stats.h"
 #include "stats/tensor_stats.h"
 
 class QAction;
@@ -44,7 +45,10 @@ class LayerTableModel;
 class LayerTablePanel;
 class ModelInfoPanel;
 class PlanEditorPanel;
+class ResultsPanel;
 class RunsPanel;
+class SweepPanel;
+class SweepService;
 class SensitivityPanel;
 class StatsService;
 
@@ -70,6 +74,9 @@ public:
     EvalService* evalService() const { return eval_; }
     EvaluatePanel* evaluatePanel() const { return evaluate_; }
     RunsPanel* runsPanel() const { return runs_; }
+    SweepPanel* sweepPanel() const { return sweep_; }
+    SweepService* sweepService() const { return sweeper_; }
+    ResultsPanel* resultsPanel() const { return results_; }
     PlanEditorPanel* planEditor() const { return plan_; }
     SensitivityPanel* sensitivityPanel() const { return sensitivity_; }
     ActivationView* activationView() const { return activation_; }
@@ -92,6 +99,12 @@ public:
     // `specName` (SensitivityPanel::specNames(); empty: the panel's) on `textFile`.
     void scanSensitivity(const QString& textFile, int ctx, int windows, const QString& specName);
 
+    // Shows the Sweep tab and runs the form's grid (by default RTN/GPTQ/AWQ at
+    // 2, 3, 4, 8 bits, g128) on `textFile`, calibrating on `calibrationText`
+    // (0 for ctx, windows, samples or length: the form's value).
+    void sweepText(const QString& textFile, const QString& calibrationText, int ctx, int maxWindows, int samples,
+                   int length);
+
     // Writes the visible table rows, in their current order, as CSV (the
     // columns of `quantscope-cli inspect --csv`). Empty string or the error.
     QString exportTableCsv(const QString& path) const;
@@ -105,6 +118,7 @@ signals:
     void evaluationFinished(const qs::RunRecord& run);
     void errorOccurred(const QString& message);
     void sensitivityFinished();
+    void sweepFinished();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -126,7 +140,8 @@ private:
     void onStatsCancelled();
     void onRunStored(const qs::RunRecord& run);
     void onSelectionChanged(const QList<int>& tensorRows, int current);
-    void onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock);
+    void onPlanChosen(const QString& label, std::function<void(qs::DecoderBlockWeights&)> adjustBlock,
+                      const nlohmann::json& plan);
     // Reads the project's calibration statistics (after a Quantize) for the activation view.
     void loadActivations();
     void showActivationsOf(int tensorRow);
@@ -145,13 +160,16 @@ private:
     ChannelProfileView* profile_;
     ActivationView* activation_;
     SensitivityPanel* sensitivity_;
-    std::map<std::string, std::vector<float>> activationAbsmax_;  // input channel absmax by layer name
+    std::map<std::string, qs::ActivationStats> activations_;  // calibration input statistics by layer name
     QString projectPath_;
     int currentTensor_ = -1;
     StatsService* stats_;
     EvalService* eval_;
     EvaluatePanel* evaluate_;
     RunsPanel* runs_;
+    SweepService* sweeper_;
+    SweepPanel* sweep_;
+    ResultsPanel* results_;
     QDockWidget* evaluateDock_ = nullptr;
     QDockWidget* runsDock_ = nullptr;
     QElapsedTimer statsClock_;

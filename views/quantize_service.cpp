@@ -80,31 +80,27 @@ void QuantizeService::start(QuantizeRequest request) {
 void QuantizeService::cancel() { runner_.cancel(); }
 
 void QuantizeService::run(uint64_t jobId, const QuantizeRequest& request, QuantizeJob& job) {
-    auto finish = [this, jobId](std::function<void()> deliver) { runner_.finish(jobId, std::move(deliver)); };
-    try {
-        job.announce(tr("Loading the model"));
-        const LlamaModel model(*request.checkpoint);
-        const auto tokenizer = tokenizerForCheckpoint(*request.checkpoint);
-        job.announce(tr("Sampling %1").arg(QFileInfo(request.calibrationFile).fileName()));
-        const TokenBatch calibration =
-            calibrationFromFile(*tokenizer, request.calibrationFile.toStdString(), request.calibration, model.config());
+    runner_.runToEnd(
+        jobId,
+        [&]() -> std::function<void()> {
+            job.announce(tr("Loading the model"));
+            const LlamaModel model(*request.checkpoint);
+            const auto tokenizer = tokenizerForCheckpoint(*request.checkpoint);
+            job.announce(tr("Sampling %1").arg(QFileInfo(request.calibrationFile).fileName()));
+            const TokenBatch calibration =
+                calibrationFromFile(*tokenizer, request.calibrationFile.toStdString(), request.calibration, model.config());
 
-        job.beginBlocks(model.numBlocks());
-        PlanQuantizeOptions options;
-        options.job = &job.control;
-        auto result = std::make_shared<const PlanQuantizeResult>(
-            quantizePlanWithCalibration(model, request.plan, calibration, options));
-        // The last chance to cancel: statistics once saved belong to a finished job.
-        job.control.step(1.0);
-        if (!request.projectPath.isEmpty()) saveActivationStats(request.projectPath.toStdString(), result->activations);
-        finish([this, result] { emit finished(result); });
-    } catch (const qs::JobCancelled&) {
-        finish([this] { emit cancelled(); });
-    } catch (const std::exception& e) {
-        finish([this, message = QString::fromUtf8(e.what())] { emit failed(message); });
-    } catch (...) {
-        finish([this] { emit failed(tr("quantization failed with an unknown error")); });
-    }
+            job.beginBlocks(model.numBlocks());
+            PlanQuantizeOptions options;
+            options.job = &job.control;
+            auto result = std::make_shared<const PlanQuantizeResult>(
+                quantizePlanWithCalibration(model, request.plan, calibration, options));
+            // The last chance to cancel: statistics once saved belong to a finished job.
+            job.control.step(1.0);
+            if (!request.projectPath.isEmpty()) saveActivationStats(request.projectPath.toStdString(), result->activations);
+            return [this, result] { emit finished(result); };
+        },
+        [this] { emit cancelled(); }, [this](const QString& message) { emit failed(message); });
 }
 
 }  // namespace qs::views

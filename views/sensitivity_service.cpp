@@ -1,7 +1,5 @@
 #include "sensitivity_service.h"
 
-#include <exception>
-
 #include <QCoreApplication>
 #include <QFileInfo>
 
@@ -45,17 +43,13 @@ void SensitivityService::start(SensitivityRequest request) {
     });
     runner_.launch(jobId, QStringLiteral("qs-sensitivity"), [job] { job->requestCancel(); },
                    [this, jobId, request = std::move(request), job] {
-                       auto finish = [this, jobId](std::function<void()> deliver) { runner_.finish(jobId, std::move(deliver)); };
-                       try {
-                           auto result = std::make_shared<const SensitivityResult>(scan(request, *job));
-                           finish([this, result] { emit finished(result); });
-                       } catch (const JobCancelled&) {
-                           finish([this] { emit cancelled(); });
-                       } catch (const std::exception& e) {
-                           finish([this, message = QString::fromUtf8(e.what())] { emit failed(message); });
-                       } catch (...) {
-                           finish([this] { emit failed(tr("the sensitivity scan failed with an unknown error")); });
-                       }
+                       runner_.runToEnd(
+                           jobId,
+                           [&]() -> std::function<void()> {
+                               auto result = std::make_shared<const SensitivityResult>(scan(request, *job));
+                               return [this, result] { emit finished(result); };
+                           },
+                           [this] { emit cancelled(); }, [this](const QString& message) { emit failed(message); });
                    });
     emit started();
 }

@@ -91,8 +91,9 @@ static int runSweepCommand(Args& args) {
     const auto tokenizer = tokenizerForCheckpoint(*ckpt);
     const std::string projectPath = project ? *project : defaultProjectPath(*ckpt);
     const bool terminal = ::isatty(STDERR_FILENO);
-    const SweepOutcome outcome = runSweep(model, *tokenizer, projectPath, o, nullptr,
-                                          terminal ? std::function<void(const SweepStatus&)>(printStatus) : nullptr);
+    SweepHooks hooks;
+    if (terminal) hooks.progress = printStatus;
+    const SweepOutcome outcome = runSweep(model, *tokenizer, projectPath, o, hooks);
     if (terminal) std::fprintf(stderr, "\n");
 
     if (json) {

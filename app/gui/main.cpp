@@ -9,7 +9,8 @@
 //   ... --quantize-calib TEXT [--calib-samples N] [--calib-length L]
 //                                           once statistics are ready, Quantize by the plan on TEXT;
 //                                           --evaluate-text then runs on the quantized model, and
-//                                           --screenshot waits for both
+//                                           --screenshot waits for both; --show-activations LAYER
+//                                           then selects LAYER in the Weights vs activations tab
 //   ... --sensitivity-text TEXT [--sensitivity-spec NAME] [--ctx N] [--max-windows N]
 //                                           once statistics are ready, scan layer sensitivity in the
 //                                           Sensitivity tab; --screenshot waits for the scan
@@ -18,19 +19,30 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
+#include <QIcon>
 #include <QPixmap>
+#include <QTabWidget>
 #include <QTimer>
 
 #include "build_info.h"
+#include "layer_table_model.h"
+#include "layer_table_panel.h"
 #include "main_window.h"
 
 namespace {
 
+// A file the package installs under share/, found from bin/ wherever the
+// package was installed (/usr, /usr/local, an unpacked tree).
+QString installedShareFile(const QString& relative) {
+    return QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("../share/") + relative);
+}
+
 QString demoModel() {
     // The source tree's copy when running from a build directory, else the installed one.
     const QString source = QStringLiteral(QS_DEMO_MODEL_DIR);
-    return QFileInfo::exists(source) ? source : QStringLiteral(QS_INSTALLED_DEMO_DIR);
+    return QFileInfo::exists(source) ? source : installedShareFile(QStringLiteral("quantscope/demo/qs-tiny-llama"));
 }
 
 constexpr QSize kScreenshotSize(1600, 1000);
@@ -43,6 +55,9 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("QuantScope"));
     QApplication::setApplicationVersion(QStringLiteral(QS_VERSION_STRING));
     QApplication::setDesktopFileName(QStringLiteral("quantscope"));
+    // The icon theme's when installed system-wide, else the PNG the package installs.
+    const QIcon packagedIcon(installedShareFile(QStringLiteral("icons/hicolor/256x256/apps/quantscope.png")));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("quantscope"), packagedIcon));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("QuantScope: inspect and quantize LLaMA-family weights"));
@@ -80,6 +95,17 @@ int main(int argc, char** argv) {
     const QCommandLineOption sensitivitySpecOption(QStringLiteral("sensitivity-spec"),
                                                    QStringLiteral("Spec of --sensitivity-text, e.g. \"W4 per-channel RTN\"."),
                                                    QStringLiteral("NAME"));
+    const QCommandLineOption activationsOption(
+        QStringLiteral("show-activations"),
+        QStringLiteral("After --quantize-calib, select LAYER and show its weights vs activations."),
+        QStringLiteral("LAYER"));
+    const QCommandLineOption sweepOption(
+        QStringLiteral("sweep-text"),
+        QStringLiteral("Once statistics are ready, run the Sweep tab's grid on TEXT (--ctx, --max-windows, "
+                       "calibrating on --quantize-calib's TEXT with --calib-samples, --calib-length)."),
+        QStringLiteral("TEXT"));
+    parser.addOption(activationsOption);
+    parser.addOption(sweepOption);
     parser.addOption(sensitivityOption);
     parser.addOption(sensitivitySpecOption);
     parser.addOption(openOption);
@@ -106,11 +132,13 @@ int main(int argc, char** argv) {
     const QString calibration = parser.value(quantizeOption);
     const QString sensitivityText = parser.value(sensitivityOption);
     const QString sensitivitySpec = parser.value(sensitivitySpecOption);
+    const QString sweepText = parser.value(sweepOption);
     const int samples = parser.value(samplesOption).toInt();
     const int length = parser.value(lengthOption).toInt();
     // Evaluation (and the screenshot without one) waits for the step before it.
-    const auto readyToEvaluate =
-        calibration.isEmpty() ? &qs::views::MainWindow::statsFinished : &qs::views::MainWindow::quantizationFinished;
+    const auto readyToEvaluate = calibration.isEmpty() || !sweepText.isEmpty()
+                                     ? &qs::views::MainWindow::statsFinished
+                                     : &qs::views::MainWindow::quantizationFinished;
 
     qs::views::MainWindow window(interactive);
     if (!interactive) {
@@ -130,7 +158,9 @@ int main(int argc, char** argv) {
                 QCoreApplication::exit(0);
             });
         };
-        if (!sensitivityText.isEmpty())  // with the scan's charts showing
+        if (!sweepText.isEmpty())  // with the sweep's chart and table showing
+            QObject::connect(&window, &qs::views::MainWindow::sweepFinished, &app, takeScreenshot);
+        else if (!sensitivityText.isEmpty())  // with the scan's charts showing
             QObject::connect(&window, &qs::views::MainWindow::sensitivityFinished, &app, takeScreenshot);
         else if (evaluateText.isEmpty())
             QObject::connect(&window, readyToEvaluate, &app, takeScreenshot);
@@ -141,7 +171,13 @@ int main(int argc, char** argv) {
     if (!plan.isEmpty())  // the plan is checked against the model, so it loads once the model is open
         QObject::connect(&window, &qs::views::MainWindow::modelOpened, &window,
                          [&window, plan] { window.loadPlan(plan); }, Qt::SingleShotConnection);
-    if (!calibration.isEmpty())
+    if (!sweepText.isEmpty())  // a sweep calibrates each cell itself
+        QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
+                         [&window, sweepText, calibration, ctx, maxWindows, samples, length] {
+                             window.sweepText(sweepText, calibration, ctx, maxWindows, samples, length);
+                         },
+                         Qt::SingleShotConnection);
+    else if (!calibration.isEmpty())
         QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
                          [&window, calibration, samples, length] {
                              window.quantizeWithCalibration(calibration, samples, length);
@@ -157,6 +193,18 @@ int main(int argc, char** argv) {
                              window.scanSensitivity(sensitivityText, ctx, maxWindows, sensitivitySpec);
                          },
                          Qt::SingleShotConnection);
+    if (const QString layer = parser.value(activationsOption); !layer.isEmpty())
+        QObject::connect(&window, &qs::views::MainWindow::quantizationFinished, &window, [&window, layer] {
+            window.layerTable()->selectTensor(window.layerModel()->rowOf(layer));
+            // The Layers tab with the layer selected; the Plan tab's minimum height would keep the chart small.
+            auto* tabs = qobject_cast<QTabWidget*>(window.centralWidget());
+            auto* dock = window.findChild<QDockWidget*>(QStringLiteral("ActivationDock"));
+            if (!tabs || !dock) return;
+            tabs->setCurrentWidget(window.layerTable());
+            tabs->setMinimumHeight(kScreenshotSize.height() / 3);
+            dock->raise();
+            window.resizeDocks({dock}, {kScreenshotSize.height() / 2}, Qt::Vertical);
+        });
     window.show();
     // Open once the event loop runs, so an early error can end it.
     QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });

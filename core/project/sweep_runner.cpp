@@ -76,8 +76,7 @@ private:
 }  // namespace
 
 SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const std::string& projectPath,
-                      const SweepOptions& options, const JobControl* control,
-                      const std::function<void(const SweepStatus&)>& progress) {
+                      const SweepOptions& options, const SweepHooks& hooks) {
     validateSweep(model, options);
     const std::vector<SweepCell> cells = sweepCells(options.grid);
     const std::set<std::string> done = finishedRuns(projectPath, options.name);
@@ -86,7 +85,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
     SweepStatus status;
     status.cells = int(cells.size());
     status.runs = int(cells.size() * options.metrics.size());
-    RunReporter reporter(status, control, progress);
+    RunReporter reporter(status, hooks.control, hooks.progress);
     std::optional<TokenBatch> calibration;  // read once, when the first calibrated cell needs it
 
     for (size_t c = 0; c < cells.size(); ++c) {
@@ -124,6 +123,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             request.maxWindows = options.maxWindows;
             request.adjustBlock = adjust;
             request.planLabel = cell.plan ? quantPlanLabel(*cell.plan) : std::string();
+            if (cell.plan) request.plan = quantPlanToJson(*cell.plan);
             request.projectPath = projectPath;
             const JobControl job = reporter.control(runKindName(m->kind) + " " + m->dataset);
             RunProgress runProgress;
@@ -133,6 +133,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             sweep["metric"] = m->key(options.ctx, options.maxWindows);
             run.settings["sweep"] = sweep;
             run.id = addRun(projectPath, run);
+            if (hooks.stored) hooks.stored(run);
             outcome.stored.push_back(std::move(run));
             ++status.run;
             reporter.report(1.0);

@@ -55,11 +55,14 @@ struct SweepOutcome {
     int skipped = 0;                // runs found in the project already
 };
 
-// `progress` is called from the calling thread (and core's threads during
-// passes); `control` (may be null) cancels between and within runs.
+struct SweepHooks {
+    const JobControl* control = nullptr;                 // cancels between and within runs
+    std::function<void(const SweepStatus&)> progress;    // from the calling thread and core's threads
+    std::function<void(const RunRecord&)> stored;        // each run once it is in the project
+};
+
 SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const std::string& projectPath,
-                      const SweepOptions& options, const JobControl* control = nullptr,
-                      const std::function<void(const SweepStatus&)>& progress = {});
+                      const SweepOptions& options, const SweepHooks& hooks = {});
 
 // Checks the options before any work (cells valid, metrics present, calibration given when a method needs it);
 // throws std::invalid_argument.

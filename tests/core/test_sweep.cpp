@@ -87,12 +87,13 @@ QS_TEST(sweep_matches_separate_evaluations_and_resumes) {
     // Cancel once the second run is stored: the first two survive on disk.
     JobControl control;
     int storedBeforeCancel = 0;
-    QS_CHECK_THROWS_WITH(runSweep(model, *tok, project, o, &control,
-                                  [&](const SweepStatus& s) {
-                                      storedBeforeCancel = s.run;
-                                      if (s.run == 2) control.requestCancel();
-                                  }),
-                         "cancelled");
+    SweepHooks hooks;
+    hooks.control = &control;
+    hooks.stored = [&](const RunRecord& run) {
+        QS_CHECK(!run.id.empty());
+        if (++storedBeforeCancel == 2) control.requestCancel();
+    };
+    QS_CHECK_THROWS_WITH(runSweep(model, *tok, project, o, hooks), "cancelled");
     QS_CHECK_EQ(storedBeforeCancel, 2);
     QS_CHECK_EQ(listRuns(project).size(), size_t(2));
 

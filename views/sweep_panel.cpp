@@ -1,0 +1,248 @@
+#include "sweep_panel.h"
+
+#include <stdexcept>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "data_file_dialog.h"
+#include "formats/checkpoint.h"
+#include "project/project_file.h"
+#include "quant/calibration.h"
+#include "sweep_service.h"
+
+namespace qs::views {
+
+namespace {
+// The grid of the LLaMA3 low-bit study's weight-only tables (2, 3, 4, 8 bits).
+constexpr qs::QuantMethod kMethods[] = {qs::QuantMethod::Rtn, qs::QuantMethod::Gptq, qs::QuantMethod::Awq};
+constexpr int kBits[] = {2, 3, 4, 8};
+constexpr int kGroupSizes[] = {32, 64, 128, 256};
+// A sweep is many evaluations: small windows by default.
+constexpr int kDefaultCtx = 256;
+constexpr int kDefaultWindows = 32;
+constexpr int kDefaultSamples = 32;
+constexpr int kDefaultLength = 256;
+
+// A line edit with a Browse button that opens the data file dialog.
+QHBoxLayout* fileRow(QWidget* parent, QLineEdit* edit, const QString& title, DataKind kind) {
+    auto* browse = new QToolButton(parent);
+    browse->setText(SweepPanel::tr("Browse\u2026"));
+    QObject::connect(browse, &QToolButton::clicked, parent, [parent, edit, title, kind] {
+        const QString path = chooseDataFile(parent, title, edit->text(), kind);
+        if (!path.isEmpty()) edit->setText(path);
+    });
+    edit->setClearButtonEnabled(true);
+    auto* row = new QHBoxLayout;
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addWidget(edit, 1);
+    row->addWidget(browse);
+    return row;
+}
+}  // namespace
+
+SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
+    : QWidget(parent),
+      service_(service),
+      name_(new QLineEdit(QStringLiteral("sweep"), this)),
+      perChannel_(new QCheckBox(tr("per-channel"), this)),
+      perGroup_(new QCheckBox(tr("per-group"), this)),
+      groupSize_(new QComboBox(this)),
+      text_(new QLineEdit(this)),
+      kl_(new QCheckBox(tr("KL vs the base too"), this)),
+      calibration_(new QLineEdit(this)),
+      samples_(new QSpinBox(this)),
+      length_(new QSpinBox(this)),
+      ctx_(new QSpinBox(this)),
+      windows_(new QSpinBox(this)),
+      run_(new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("Run sweep"), this)),
+      cancel_(new QPushButton(QIcon::fromTheme(QStringLiteral("process-stop")), tr("Cancel"), this)),
+      progress_(new QProgressBar(this)),
+      status_(new QLabel(this)) {
+    auto* methodRow = new QHBoxLayout;
+    for (size_t i = 0; i < std::size(kMethods); ++i) {
+        methods_[i] = new QCheckBox(QString::fromLatin1(qs::methodName(kMethods[i]).data()).toUpper(), this);
+        methods_[i]->setChecked(true);
+        methodRow->addWidget(methods_[i]);
+    }
+    methodRow->addStretch(1);
+    auto* bitsRow = new QHBoxLayout;
+    for (size_t i = 0; i < std::size(kBits); ++i) {
+        bits_[i] = new QCheckBox(tr("W%1").arg(kBits[i]), this);
+        bits_[i]->setChecked(true);
+        bitsRow->addWidget(bits_[i]);
+    }
+    bitsRow->addStretch(1);
+    for (int g : kGroupSizes) groupSize_->addItem(tr("g%1").arg(g), g);
+    groupSize_->setCurrentIndex(groupSize_->findData(128));
+    perGroup_->setChecked(true);
+    auto* granularityRow = new QHBoxLayout;
+    granularityRow->addWidget(perChannel_);
+    granularityRow->addWidget(perGroup_);
+    granularityRow->addWidget(groupSize_);
+    granularityRow->addStretch(1);
+
+    text_->setPlaceholderText(tr("evaluation text (perplexity)"));
+    calibration_->setPlaceholderText(tr("calibration text (GPTQ, AWQ)"));
+    samples_->setRange(1, 4096);
+    samples_->setValue(kDefaultSamples);
+    samples_->setPrefix(tr("samples "));
+    length_->setRange(2, 1 << 16);
+    length_->setValue(kDefaultLength);
+    length_->setPrefix(tr("length "));
+    ctx_->setRange(2, 1 << 20);
+    ctx_->setValue(kDefaultCtx);
+    ctx_->setPrefix(tr("ctx "));
+    windows_->setRange(0, 1 << 20);
+    windows_->setValue(kDefaultWindows);
+    windows_->setSpecialValueText(tr("all windows"));
+    windows_->setPrefix(tr("windows "));
+    auto* calibRow = fileRow(this, calibration_, tr("Calibration Text"), DataKind::Text);
+    calibRow->addWidget(samples_);
+    calibRow->addWidget(length_);
+    auto* textRow = fileRow(this, text_, tr("Evaluation Text"), DataKind::Text);
+    textRow->addWidget(kl_);
+    auto* windowRow = new QHBoxLayout;
+    windowRow->addWidget(ctx_);
+    windowRow->addWidget(windows_);
+    windowRow->addStretch(1);
+
+    auto* form = new QFormLayout;
+    form->setLabelAlignment(Qt::AlignRight);
+    form->addRow(tr("Name"), name_);
+    form->addRow(tr("Methods"), methodRow);
+    form->addRow(tr("Bits"), bitsRow);
+    form->addRow(tr("Granularity"), granularityRow);
+    form->addRow(tr("Text"), textRow);
+    form->addRow(tr("Windows"), windowRow);
+    form->addRow(tr("Calibration"), calibRow);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(run_);
+    buttons->addWidget(cancel_);
+    buttons->addWidget(progress_, 1);
+    progress_->setRange(0, 1000);
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(10, 6, 10, 6);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addWidget(status_);
+    layout->addStretch(1);
+
+    connect(text_, &QLineEdit::textChanged, this, &SweepPanel::updateForm);
+    connect(run_, &QPushButton::clicked, this, &SweepPanel::run);
+    connect(cancel_, &QPushButton::clicked, service_, &SweepService::cancel);
+    connect(service_, &SweepService::started, this, [this] {
+        progress_->setValue(0);
+        status_->setText(tr("Starting\u2026"));
+        updateForm();
+    });
+    connect(service_, &SweepService::progress, this, [this](double fraction, const QString& text) {
+        progress_->setValue(int(fraction * 1000.0));
+        status_->setText(text);
+    });
+    connect(service_, &SweepService::finished, this, [this](int stored, int skipped) {
+        progress_->setValue(1000);
+        onStopped(tr("Sweep done: %1 runs stored, %2 were already in the project.").arg(stored).arg(skipped));
+    });
+    connect(service_, &SweepService::cancelled, this, [this] {
+        onStopped(tr("Cancelled; the finished runs are stored, Run continues the sweep."));
+    });
+    connect(service_, &SweepService::failed, this, [this](const QString& m) { onStopped(tr("Failed: %1").arg(m)); });
+    updateForm();
+}
+
+void SweepPanel::setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const QString& projectPath) {
+    checkpoint_ = std::move(ckpt);
+    projectPath_ = projectPath;
+    // Reopening a project continues its newest sweep: Run skips what is stored.
+    try {
+        const std::vector<qs::RunRecord> runs = qs::listRuns(projectPath.toStdString());
+        for (auto it = runs.rbegin(); it != runs.rend(); ++it)
+            if (const auto sweep = it->settings.find("sweep"); sweep != it->settings.end() && sweep->is_object()) {
+                name_->setText(QString::fromStdString(sweep->value("name", "sweep")));
+                break;
+            }
+    } catch (const std::exception&) {
+        // An unreadable project is reported when a run is stored; the form keeps its name.
+    }
+    if (checkpoint_) {
+        const int positions = int(qs::calibrationLength(qs::CalibrationOptions{}, checkpoint_->config));
+        ctx_->setMaximum(positions);
+        length_->setMaximum(positions);
+    }
+    updateForm();
+}
+
+void SweepPanel::setRun(const QString& text, const QString& calibrationText, int ctx, int maxWindows, int samples,
+                        int length) {
+    text_->setText(text);
+    calibration_->setText(calibrationText);
+    if (ctx > 0) ctx_->setValue(ctx);
+    if (maxWindows > 0) windows_->setValue(maxWindows);
+    if (samples > 0) samples_->setValue(samples);
+    if (length > 0) length_->setValue(length);
+}
+
+qs::SweepOptions SweepPanel::options() const {
+    qs::SweepOptions o;
+    o.name = name_->text().trimmed().toStdString();
+    for (size_t i = 0; i < std::size(kMethods); ++i)
+        if (methods_[i]->isChecked()) o.grid.methods.push_back(kMethods[i]);
+    for (size_t i = 0; i < std::size(kBits); ++i)
+        if (bits_[i]->isChecked()) o.grid.bits.push_back(kBits[i]);
+    if (perChannel_->isChecked()) o.grid.groups.push_back(0);
+    if (perGroup_->isChecked()) o.grid.groups.push_back(groupSize_->currentData().toInt());
+    if (o.grid.methods.empty() || o.grid.bits.empty() || o.grid.groups.empty())
+        throw std::invalid_argument(tr("choose at least one method, bit width and granularity").toStdString());
+    const std::string text = text_->text().trimmed().toStdString();
+    if (text.empty()) throw std::invalid_argument(tr("choose an evaluation text").toStdString());
+    o.metrics.push_back({qs::RunKind::Perplexity, text});
+    if (kl_->isChecked()) o.metrics.push_back({qs::RunKind::Kl, text});
+    o.ctx = ctx_->value();
+    o.maxWindows = windows_->value();
+    if (!calibration_->text().trimmed().isEmpty()) o.calibPath = calibration_->text().trimmed().toStdString();
+    o.calib.sequences = samples_->value();
+    o.calib.length = length_->value();
+    return o;
+}
+
+void SweepPanel::run() {
+    if (!checkpoint_ || service_->isRunning()) return;
+    SweepRequest request;
+    request.checkpoint = checkpoint_;
+    request.projectPath = projectPath_;
+    try {
+        request.options = options();
+    } catch (const std::invalid_argument& e) {
+        status_->setText(QString::fromUtf8(e.what()));
+        return;
+    }
+    service_->start(std::move(request));
+}
+
+void SweepPanel::updateForm() {
+    const bool busy = service_->isRunning();
+    run_->setEnabled(checkpoint_ && !busy && !text_->text().trimmed().isEmpty());
+    cancel_->setEnabled(busy);
+    if (!checkpoint_) status_->setText(tr("Open a model to sweep it."));
+}
+
+void SweepPanel::onStopped(const QString& message) {
+    status_->setText(message);
+    updateForm();
+}
+
+}  // namespace qs::views

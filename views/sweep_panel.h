@@ -1,0 +1,73 @@
+// The form of a sweep (core/project/sweep_runner.h): which methods, bit
+// widths and granularities, which texts (perplexity, and KL if asked) to
+// evaluate each cell on, the calibration text for GPTQ and AWQ, and the
+// window settings; Run, Cancel and the overall progress. The work is
+// SweepService's; results land in the project and the Results view shows them.
+#pragma once
+
+#include <memory>
+
+#include <QString>
+#include <QWidget>
+
+#include "project/sweep_runner.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace qs {
+class Checkpoint;
+}
+
+namespace qs::views {
+
+class SweepService;
+
+class SweepPanel : public QWidget {
+    Q_OBJECT
+public:
+    SweepPanel(SweepService* service, QWidget* parent = nullptr);
+
+    void setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const QString& projectPath);
+    // The options the form describes; std::invalid_argument when it is incomplete.
+    qs::SweepOptions options() const;
+    // Fills the form (for --sweep-text and tests): text, calibration file and
+    // the window and calibration sizes (0: keep the form's).
+    void setRun(const QString& text, const QString& calibrationText, int ctx, int maxWindows, int samples, int length);
+
+public slots:
+    void run();
+
+private:
+    void updateForm();
+    void onStopped(const QString& message);
+
+    SweepService* service_;
+    std::shared_ptr<const qs::Checkpoint> checkpoint_;
+    QString projectPath_;
+
+    QLineEdit* name_;
+    QCheckBox* methods_[3];
+    QCheckBox* bits_[4];
+    QCheckBox* perChannel_;
+    QCheckBox* perGroup_;
+    QComboBox* groupSize_;
+    QLineEdit* text_;
+    QCheckBox* kl_;
+    QLineEdit* calibration_;
+    QSpinBox* samples_;
+    QSpinBox* length_;
+    QSpinBox* ctx_;
+    QSpinBox* windows_;
+    QPushButton* run_;
+    QPushButton* cancel_;
+    QProgressBar* progress_;
+    QLabel* status_;
+};
+
+}  // namespace qs::views
