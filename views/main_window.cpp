@@ -298,6 +298,9 @@ bool MainWindow::openModel(const QString& path) {
     currentTensor_ = -1;  // rows of the previous model
     loadActivations();
     runs_->setProject(project, int(checkpoint_->config.numLayers));
+    sweep_->setModel(checkpoint_, project);
+    results_->setProjectPath(project);
+    results_->reload();
     emit modelOpened(path);
     stats_->start(checkpoint_);
     return true;
