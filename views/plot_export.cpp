@@ -57,7 +57,8 @@ QString plotExportFilter() {
     return QObject::tr("PNG image (*.png);;PDF document (*.pdf);;SVG drawing (*.svg)");
 }
 
-void exportPlotInteractively(QCustomPlot* plot, QWidget* dialogParent, const QString& suggestedName) {
+void exportPlotInteractively(QCustomPlot* plot, QWidget* dialogParent, const QString& suggestedName,
+                             std::optional<PrintSize> print) {
     QSettings settings;
     const QString lastDir = settings.value(QStringLiteral("export/lastDir"),
                                            QStandardPaths::writableLocation(QStandardPaths::PicturesLocation))
@@ -73,7 +74,7 @@ void exportPlotInteractively(QCustomPlot* plot, QWidget* dialogParent, const QSt
         path += QLatin1Char('.') + (ext.isEmpty() ? QStringLiteral("png") : ext);
     }
     settings.setValue(QStringLiteral("export/lastDir"), QFileInfo(path).absolutePath());
-    const QString error = exportPlot(plot, path);
+    const QString error = print ? exportPrintFigure(plot, path, *print) : exportPlot(plot, path);
     if (!error.isEmpty()) QMessageBox::warning(dialogParent, QObject::tr("Export failed"), error);
 }
 

@@ -2,8 +2,12 @@
 // chosen dpi), PDF and SVG (both vector), chosen by the file extension.
 #pragma once
 
+#include <optional>
+
 #include <QSize>
 #include <QString>
+
+#include "plot_style.h"
 
 class QCustomPlot;
 class QWidget;
@@ -23,7 +27,9 @@ QString exportPlot(QCustomPlot* plot, const QString& path, const PlotExportOptio
 QString plotExportFilter();
 
 // Asks for a file name and exports; reports a failure in a dialog.
-// `suggestedName` is the base name offered (without extension).
-void exportPlotInteractively(QCustomPlot* plot, QWidget* dialogParent, const QString& suggestedName);
+// `suggestedName` is the base name offered (without extension). With a print
+// size the chart is written in the print style at that width (plot_style.h).
+void exportPlotInteractively(QCustomPlot* plot, QWidget* dialogParent, const QString& suggestedName,
+                             std::optional<PrintSize> print = std::nullopt);
 
 }  // namespace qs::views

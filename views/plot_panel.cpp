@@ -51,6 +51,10 @@ PlotPanel::PlotPanel(const QString& exportBaseName, QWidget* parent)
     connect(plot_, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         QMenu menu(this);
         menu.addAction(tr("Export..."), this, &PlotPanel::exportInteractively);
+        menu.addAction(tr("Export for print, column width (3.5 in)..."), this,
+                       [this] { exportPlotInteractively(plot_, this, exportBaseName_, PrintSize::Column); });
+        menu.addAction(tr("Export for print, page width (7 in)..."), this,
+                       [this] { exportPlotInteractively(plot_, this, exportBaseName_, PrintSize::Page); });
         menu.addAction(tr("Reset zoom"), this, &PlotPanel::resetView);
         menu.exec(plot_->mapToGlobal(pos));
     });
