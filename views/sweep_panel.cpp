@@ -67,6 +67,7 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
       run_(new QPushButton(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("Run sweep"), this)),
       cancel_(new QPushButton(QIcon::fromTheme(QStringLiteral("process-stop")), tr("Cancel"), this)),
       progress_(new QProgressBar(this)),
+      runProgress_(new QProgressBar(this)),
       status_(new QLabel(this)) {
     auto* methodRow = new QHBoxLayout;
     for (size_t i = 0; i < std::size(kMethods); ++i) {
@@ -129,8 +130,12 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(run_);
     buttons->addWidget(cancel_);
-    buttons->addWidget(progress_, 1);
+    buttons->addWidget(progress_, 3);
+    buttons->addWidget(runProgress_, 1);
     progress_->setRange(0, 1000);
+    progress_->setFormat(tr("all runs %p%"));
+    runProgress_->setRange(0, 1000);
+    runProgress_->setFormat(tr("this run %p%"));
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -146,15 +151,18 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     connect(cancel_, &QPushButton::clicked, service_, &SweepService::cancel);
     connect(service_, &SweepService::started, this, [this] {
         progress_->setValue(0);
+        runProgress_->setValue(0);
         status_->setText(tr("Starting\u2026"));
         updateForm();
     });
-    connect(service_, &SweepService::progress, this, [this](double fraction, const QString& text) {
+    connect(service_, &SweepService::progress, this, [this](double fraction, double runFraction, const QString& text) {
         progress_->setValue(int(fraction * 1000.0));
+        runProgress_->setValue(int(runFraction * 1000.0));
         status_->setText(text);
     });
     connect(service_, &SweepService::finished, this, [this](int stored, int skipped) {
         progress_->setValue(1000);
+        runProgress_->setValue(1000);
         onStopped(tr("Sweep done: %1 runs stored, %2 were already in the project.").arg(stored).arg(skipped));
     });
     connect(service_, &SweepService::cancelled, this, [this] {

@@ -66,7 +66,8 @@ private:
     QSpinBox* windows_;
     QPushButton* run_;
     QPushButton* cancel_;
-    QProgressBar* progress_;
+    QProgressBar* progress_;     // all runs
+    QProgressBar* runProgress_;  // the current run
     QLabel* status_;
 };
 

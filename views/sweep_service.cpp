@@ -36,7 +36,7 @@ void SweepService::start(SweepRequest request) {
                        runner_.runToEnd(
                            jobId,
                            [&]() -> std::function<void()> {
-                               runner_.post(jobId, [this] { emit progress(0.0, tr("Loading the model")); });
+                               runner_.post(jobId, [this] { emit progress(0.0, 0.0, tr("Loading the model")); });
                                const LlamaModel model(*request.checkpoint);
                                const auto tokenizer = tokenizerForCheckpoint(*request.checkpoint);
                                std::atomic<int> lastStep{-1};
@@ -46,7 +46,9 @@ void SweepService::start(SweepRequest request) {
                                    const double f = overallFraction(s);
                                    const int step = int(f * kProgressSteps);
                                    if (lastStep.exchange(step) == step) return;
-                                   runner_.post(jobId, [this, f, text = statusText(s)] { emit progress(f, text); });
+                                   runner_.post(jobId, [this, f, run = s.runFraction, text = statusText(s)] {
+                                       emit progress(f, run, text);
+                                   });
                                };
                                hooks.stored = [&](const RunRecord& run) {
                                    runner_.post(jobId, [this, run] { emit runStored(run); });

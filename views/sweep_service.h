@@ -37,8 +37,9 @@ public slots:
 
 signals:
     void started();
-    // fraction of all runs; `text` says which run of how many, the cell and the stage.
-    void progress(double fraction, const QString& text);
+    // `fraction` of all runs, `runFraction` of the current run (or its cell's
+    // quantization); `text` says which run of how many, the cell and the stage.
+    void progress(double fraction, double runFraction, const QString& text);
     void runStored(const qs::RunRecord& run);
     void finished(int stored, int skipped);
     void failed(const QString& message);

@@ -135,8 +135,8 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             run.id = addRun(projectPath, run);
             if (hooks.stored) hooks.stored(run);
             outcome.stored.push_back(std::move(run));
+            reporter.report(1.0);  // this run done, before the count moves on to the next
             ++status.run;
-            reporter.report(1.0);
         }
     }
     return outcome;

@@ -40,6 +40,7 @@ private slots:
         QSignalSpy stored(&service, &SweepService::runStored);
         QSignalSpy finished(&service, &SweepService::finished);
         QSignalSpy failed(&service, &SweepService::failed);
+        QSignalSpy progress(&service, &SweepService::progress);
         SweepRequest request{qs::openCheckpoint(kTinyLlama.toStdString()), smallSweep(), project};
         service.start(request);
         QVERIFY(finished.wait(kTimeoutMs));
@@ -50,6 +51,15 @@ private slots:
         QCOMPARE(runs.size(), size_t(2));
         QCOMPARE(QString::fromStdString(runs[1].settings["sweep"]["cell"]), QStringLiteral("rtn-w8-g128"));
         QVERIFY(runs[1].metrics["ppl"].get<double>() > 1.0);
+        // Overall progress never goes back; each run's own progress stays in [0, 1].
+        QVERIFY(progress.count() > 2);
+        double last = 0.0;
+        for (const QList<QVariant>& p : progress) {
+            QVERIFY(p.at(0).toDouble() >= last);
+            last = p.at(0).toDouble();
+            QVERIFY(p.at(1).toDouble() >= 0.0 && p.at(1).toDouble() <= 1.0);
+        }
+        QVERIFY(last > 0.5);
 
         service.start(request);
         QVERIFY(finished.wait(kTimeoutMs));
