@@ -1,7 +1,6 @@
 #include "backend.h"
 
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
 #ifdef QS_HAVE_CUDA
 #include <dlfcn.h>
@@ -15,6 +14,7 @@
 
 #include "cpu/fake_quant.h"
 #include "cpu/fp8_e4m3.h"
+#include "cpu/half_float.h"
 #include "cpu/hessian.h"
 #include "cpu/log_softmax.h"
 #include "cpu/matmul.h"
@@ -27,30 +27,6 @@
 namespace qs {
 
 namespace {
-
-float floatFromBits(uint32_t bits) {
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-uint32_t bitsOf(float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    return bits;
-}
-
-// BF16 is the top half of an F32.
-float bf16Value(uint16_t code) { return floatFromBits(uint32_t(code) << 16); }
-
-// F16's exponent and mantissa bits, moved into F32's fields, read as F32 are
-// the F16 value times 2^-112 (bias 15 against 127), subnormals included; the
-// power-of-two rescale is exact. kernels/ cannot include core/tensor/dtype.h.
-float f16Value(uint16_t code) {
-    const uint32_t sign = uint32_t(code & 0x8000u) << 16, mag = code & 0x7fffu;
-    if (mag >= 0x7c00u) return floatFromBits(sign | 0x7f800000u | (mag & 0x3ffu) << 13);  // Inf, NaN
-    return floatFromBits(sign | bitsOf(floatFromBits(mag << 13) * 0x1p112f));
-}
 
 class CpuHessianBuilder final : public HessianBuilder {
 public:
@@ -68,10 +44,10 @@ public:
     Device device() const override { return Device::Cpu; }
 
     void decodeBf16(const uint16_t* codes, int64_t n, float* out) const override {
-        std::transform(codes, codes + n, out, bf16Value);
+        std::transform(codes, codes + n, out, bf16ToFloat);
     }
     void decodeF16(const uint16_t* codes, int64_t n, float* out) const override {
-        std::transform(codes, codes + n, out, f16Value);
+        std::transform(codes, codes + n, out, f16ToFloat);
     }
     void encodeF8e4m3(const float* x, int64_t n, uint8_t* codes) const override {
         std::transform(x, x + n, codes, [](float v) { return qs::encodeF8e4m3(double(v)); });

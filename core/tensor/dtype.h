@@ -2,9 +2,10 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string_view>
+
+#include "cpu/half_float.h"  // bf16ToFloat, floatToBf16, f16ToFloat, floatToF16
 
 namespace qs {
 
@@ -36,23 +37,5 @@ int64_t dtypeBlockBytes(DType t);
 // Byte size of `elems` elements, or -1 when elems is not a whole number of blocks.
 int64_t dtypeByteSize(DType t, int64_t elems);
 
-inline float bf16ToFloat(uint16_t h) {
-    uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-// Round-to-nearest-even, NaN kept quiet (the conversion torch and ggml use).
-inline uint16_t floatToBf16(float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    if ((bits & 0x7fffffffu) > 0x7f800000u) return uint16_t((bits >> 16) | 0x40);
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-    return uint16_t(bits >> 16);
-}
-
-float f16ToFloat(uint16_t h);
-uint16_t floatToF16(float f);  // round-to-nearest-even, overflow to inf
 
 }  // namespace qs
