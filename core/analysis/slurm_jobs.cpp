@@ -3,12 +3,12 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "eval/text_windows.h"  // readTextFile
 #include "formats/format_error.h"
+#include "formats/staged_directory.h"
 
 namespace fs = std::filesystem;
 
@@ -43,22 +43,6 @@ void checkCheckpointPaths(const std::string& jobsDir, const JobsManifest& manife
         if (jobCheckpointPath(jobsDir, cell).find(',') != std::string::npos)
             throw std::invalid_argument(jobCheckpointPath(jobsDir, cell) +
                                         ": lm_eval's --model_args cannot hold a path with a comma; choose another directory");
-}
-
-void writeFileAtomically(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) throw FormatError(tmp, "cannot write");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw FormatError(path, "cannot replace: " + ec.message());
-    }
 }
 
 std::string manifestPath(const std::string& jobsDir) { return (fs::path(jobsDir) / kJobsManifestFile).string(); }
@@ -204,9 +188,9 @@ std::string slurmArrayScript(const std::string& jobsDir, const JobsManifest& man
 void writeJobsManifestAndScript(const std::string& jobsDir, const JobsManifest& manifest,
                                 const SlurmJobOptions& options) {
     const std::string script = slurmArrayScript(jobsDir, manifest, options);
-    writeFileAtomically(manifestPath(jobsDir), jobsManifestJson(manifest).dump(2) + "\n");
+    writeFileAtomically(manifestPath(jobsDir), jobsManifestJson(manifest).dump(2) + "\n", "the jobs manifest");
     const std::string scriptPath = (fs::path(jobsDir) / kJobsScriptFile).string();
-    writeFileAtomically(scriptPath, script);
+    writeFileAtomically(scriptPath, script, "the Slurm script");
     std::error_code ec;
     fs::permissions(scriptPath, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add, ec);
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "formats/format_error.h"
 
@@ -63,6 +64,22 @@ void StagedDirectory::commit() {
     }
     committed_ = true;
     if (replacing) fs::remove_all(old, ec);
+}
+
+void writeFileAtomically(const std::string& path, std::string_view bytes, const std::string& what) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), std::streamsize(bytes.size()));
+        out.flush();
+        if (!out) throw FormatError(tmp, "cannot write " + what);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::filesystem::remove(tmp, ec);
+        throw FormatError(path, "cannot replace " + what + ": " + ec.message());
+    }
 }
 
 }  // namespace qs

@@ -5,8 +5,14 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace qs {
+
+// The same for one file: `bytes` go to "<path>.tmp", which is renamed over
+// `path`. Throws FormatError naming the file ("cannot write <what>" /
+// "cannot replace <what>: <reason>"); a failed rename removes the temporary.
+void writeFileAtomically(const std::string& path, std::string_view bytes, const std::string& what);
 
 // "<parent>/.<name>.partial-<pid>": a sibling on the same file system, so the
 // final rename is atomic.

@@ -1,6 +1,5 @@
 #include "quant/quant_plan.h"
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/format_error.h"
+#include "formats/staged_directory.h"
 #include "formats/tensor_names.h"
 #include "quant/json_text_positions.h"
 
@@ -197,17 +197,7 @@ QuantPlan loadQuantPlan(const std::string& path) {
 }
 
 void saveQuantPlan(const QuantPlan& plan, const std::string& path) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << quantPlanToJson(plan).dump(2) << "\n";
-        out.flush();
-        if (!out) throw FormatError(tmp, "cannot write the plan file");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw FormatError(path, "cannot replace the plan file");
-    }
+    writeFileAtomically(path, quantPlanToJson(plan).dump(2) + "\n", "the plan file");
 }
 
 void checkAgainstModel(const QuantPlan& plan, const ModelConfig& config) {
