@@ -66,14 +66,6 @@ std::string groupText(const ChangeGroup& g) {
 
 }  // namespace
 
-std::vector<std::string> planLayerNames(int numLayers) {
-    std::vector<std::string> names;
-    for (int b = 0; b < numLayers; ++b)
-        for (int p = 0; p < int(kProjections.size()); ++p) names.push_back(linearTensorName(b, p));
-    names.emplace_back("lm_head.weight");
-    return names;
-}
-
 std::vector<LayerSpecChange> diffPlans(const std::optional<QuantPlan>& before, const std::optional<QuantPlan>& after,
                                        const std::vector<std::string>& layers) {
     std::vector<LayerSpecChange> changes;

@@ -22,10 +22,6 @@ struct LayerSpecChange {
     std::string after;
 };
 
-// The linear layers a plan can quantize in a model of `numLayers` decoder
-// blocks: each block's seven projections (kProjections order), then lm_head.
-std::vector<std::string> planLayerNames(int numLayers);
-
 // The layers of `layers` whose resolved spec differs from `before` to `after`,
 // in the order given; a plan that is nullopt is the unquantized model. Specs
 // are compared whole (knobs a label leaves out, such as GPTQ damping, count).

@@ -82,17 +82,27 @@ QuantOverride overrideFromJson(const json& e, const QuantSpec& defaultSpec) {
 }
 
 // Every linear layer of a model with its in-features (y = x · Wᵀ, W [out, in]).
+// planLayerNames with each layer's input features.
 std::vector<std::pair<std::string, int64_t>> linearLayers(const ModelConfig& c) {
+    const std::vector<std::string> names = planLayerNames(int(c.numLayers));
     std::vector<std::pair<std::string, int64_t>> layers;
-    for (int b = 0; b < int(c.numLayers); ++b)
-        for (int p = 0; p < 7; ++p) layers.emplace_back(linearTensorName(b, p), linearInFeatures(c, p));
-    layers.emplace_back(std::string(kLmHead), c.hiddenSize);
+    for (size_t i = 0; i + 1 < names.size(); ++i)
+        layers.emplace_back(names[i], linearInFeatures(c, int(i % kProjections.size())));
+    layers.emplace_back(names.back(), c.hiddenSize);  // lm_head
     return layers;
 }
 
 }  // namespace
 
 std::string planSourceName(const QuantPlan& plan) { return plan.source.empty() ? "plan" : plan.source; }
+
+std::vector<std::string> planLayerNames(int numLayers) {
+    std::vector<std::string> names;
+    for (int b = 0; b < numLayers; ++b)
+        for (int p = 0; p < int(kProjections.size()); ++p) names.push_back(linearTensorName(b, p));
+    names.emplace_back(kLmHead);
+    return names;
+}
 
 QuantPlan uniformPlan(const QuantSpec& spec) {
     QuantPlan plan;

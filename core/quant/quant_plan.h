@@ -51,6 +51,10 @@ std::string planSourceName(const QuantPlan& plan);
 // A plan applying `spec` to every block projection.
 QuantPlan uniformPlan(const QuantSpec& spec);
 
+// The linear layers a plan can quantize in a model of `numLayers` decoder
+// blocks: each block's seven projections (kProjections order), then lm_head.
+std::vector<std::string> planLayerNames(int numLayers);
+
 // The spec of layer `canonicalName`, or nullopt when it stays unquantized
 // (not a linear layer, skipped, or an override with "quantize": false).
 std::optional<QuantSpec> resolve(const QuantPlan& plan, std::string_view canonicalName);
