@@ -41,6 +41,19 @@ std::string Args::positional(const char* what) {
     return v;
 }
 
+std::vector<std::string> Args::positionals(const char* what) {
+    std::vector<std::string> values{positional(what)};
+    while (std::any_of(items_.begin(), items_.end(), [](const std::string& s) { return !s.starts_with("--"); }))
+        values.push_back(positional(what));
+    return values;
+}
+
+std::vector<std::string> Args::options(const std::string& name) {
+    std::vector<std::string> values;
+    while (auto v = option(name)) values.push_back(*v);
+    return values;
+}
+
 void Args::finish() const {
     if (!items_.empty()) throw UsageError("unexpected argument '" + items_.front() + "'");
 }

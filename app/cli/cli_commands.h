@@ -16,6 +16,8 @@ public:
     std::optional<std::string> option(const std::string& name);  // consumes --name VALUE
     long long intOption(const std::string& name, long long fallback);
     std::string positional(const char* what);                 // next positional, or error naming `what`
+    std::vector<std::string> positionals(const char* what);   // every positional left, at least one
+    std::vector<std::string> options(const std::string& name);  // every --name VALUE, in order
     void finish() const;                                      // error on anything left over
 
 private:

@@ -85,9 +85,9 @@ static int runExportJobs(Args& args) {
     }
     const fs::path outDir = fs::absolute(*out).lexically_normal();
     const std::string sweepName = name.value_or(outDir.filename().string());
-    manifest.model = fs::absolute(modelPath).lexically_normal().string();
+    manifest.model = sweepModelId(modelPath);
     for (const SweepCell& cell : cells)
-        manifest.cells.push_back({sweepCellJson(sweepName, cell), cell.plan ? quantPlanLabel(*cell.plan) : "",
+        manifest.cells.push_back({sweepCellJson(sweepName, manifest.model, cell), cell.plan ? quantPlanLabel(*cell.plan) : "",
                                   cell.plan ? cell.key() + "/model" : manifest.model,
                                   cell.plan ? exportFormatName(format) : "original"});
     try {

@@ -13,6 +13,7 @@
 #include <QString>
 #include <nlohmann/json.hpp>
 
+#include "analysis/sweep_grid.h"
 #include "analysis/sweep_results.h"
 #include "cli_commands.h"
 #include "project/project_file.h"
@@ -85,6 +86,7 @@ static int runPlot(Args& args) {
     const auto dataset = args.option("--dataset");
     const auto groupOption = args.option("--group");
     const std::string sweep = args.option("--sweep").value_or("");
+    const std::string model = args.option("--model").value_or("");
     const auto out = args.option("--out");
     const std::string sizeName = args.option("--size").value_or("column");
     const long long dpi = args.intOption("--dpi", 300);
@@ -103,7 +105,18 @@ static int runPlot(Args& args) {
     if (!std::filesystem::exists(project)) throw std::runtime_error(project + ": no such project file");
     const std::vector<RunRecord> runs = listRuns(project);
     const std::string metric = metricOption ? *metricOption : measuredMetric(candidates, sweepMetrics(runs, sweep));
-    const SweepTable table = buildSweepTable(runs, {sweep, {metric}});
+    const SweepTable table = buildSweepTable(runs, {sweep, {metric}, model});
+    const auto modelNames = [](const std::vector<std::string>& models) {
+        std::string names;
+        for (const std::string& m : models) names += (names.empty() ? "" : ", ") + modelShortName(m);
+        return names;
+    };
+    if (const std::vector<std::string> models = table.models(); models.size() > 1)
+        throw UsageError("the sweep covers " + std::to_string(models.size()) + " models (" + modelNames(models) +
+                         "): choose one with --model");
+    if (table.rows.empty() && !model.empty())
+        throw UsageError("no sweep runs of model '" + model + "' with " + metric + " (the sweep's models: " +
+                         modelNames(sweepModels(runs, sweep)) + ")");
     const SweepChartData data = sweepChart(table, chosenColumn(table, project, metric, dataset), group);
     if (data.series.empty())
         throw std::runtime_error(project + ": no quantized sweep runs with " + metric +
@@ -140,6 +153,7 @@ static int runPlot(Args& args) {
 static const CommandRegistration runPlotRegistration(
     "plot", runPlot,
     "  plot PROJECT --chart acc-vs-bits|ppl-vs-bits [--metric M] [--dataset NAME] [--group G|pc] [--sweep NAME]\n"
+    "       [--model NAME]   (one model of a sweep over several)\n"
     "       --out FIG.pdf|svg|png [--size column|page] [--dpi N] [--json]   (also writes FIG.csv, FIG.runs.json)\n");
 
 }  // namespace qs::cli

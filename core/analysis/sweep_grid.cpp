@@ -1,6 +1,7 @@
 #include "analysis/sweep_grid.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -35,8 +36,27 @@ std::vector<SweepCell> sweepCells(const SweepGrid& grid) {
     return cells;
 }
 
-nlohmann::json sweepCellJson(const std::string& sweepName, const SweepCell& cell) {
-    return {{"name", sweepName}, {"cell", cell.key()}, {"method", cell.method}, {"bits", cell.bits}, {"group", cell.group}};
+std::string sweepModelId(const std::string& checkpointPath) {
+    std::filesystem::path path = std::filesystem::absolute(checkpointPath).lexically_normal();
+    if (!path.has_filename() && path.has_parent_path() && path != path.root_path()) path = path.parent_path();  // "dir/"
+    return path.string();
+}
+
+std::string modelShortName(const std::string& modelId) {
+    std::filesystem::path path(modelId);
+    if (!path.has_filename()) path = path.parent_path();  // "dir/"
+    const std::string ext = path.extension().string();
+    if (ext != ".gguf" && ext != ".bin" && ext != ".safetensors") return path.filename().string();  // a folder: "Llama-3.1-8B"
+    const std::string stem = path.stem().string();
+    // "model.llama2c.bin" says less than the folder it is in.
+    if (stem.starts_with("model") && path.parent_path().has_filename())
+        return path.parent_path().filename().string() + "/" + stem;
+    return stem;
+}
+
+nlohmann::json sweepCellJson(const std::string& sweepName, const std::string& model, const SweepCell& cell) {
+    return {{"name", sweepName}, {"model", model},       {"cell", cell.key()},
+            {"method", cell.method}, {"bits", cell.bits}, {"group", cell.group}};
 }
 
 namespace {

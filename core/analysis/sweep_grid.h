@@ -36,8 +36,18 @@ struct SweepCell {
 // Throws std::invalid_argument when a cell's spec is invalid (bits 1, group 100).
 std::vector<SweepCell> sweepCells(const SweepGrid& grid);
 
-// {"name", "cell", "method", "bits", "group"}: what RunRecord::settings["sweep"] holds.
-nlohmann::json sweepCellJson(const std::string& sweepName, const SweepCell& cell);
+// The model a sweep's runs belong to: the source checkpoint as an absolute,
+// normalized path, so one project holds the same grid for several models and
+// a rerun from another working directory still finds its runs.
+std::string sweepModelId(const std::string& checkpointPath);
+// How tables and legends name a model: a folder by its name ("Llama-3.1-8B"),
+// a checkpoint file (.gguf, .bin, .safetensors) by its stem ("stories260K"),
+// with its folder when the stem is generic ("qs-tiny-llama/model.llama2c").
+std::string modelShortName(const std::string& modelId);
+
+// {"name", "model", "cell", "method", "bits", "group"}: what RunRecord::settings["sweep"] holds
+// (`model` a sweepModelId; runs stored before models were recorded lack it).
+nlohmann::json sweepCellJson(const std::string& sweepName, const std::string& model, const SweepCell& cell);
 
 // Parses the CLI's lists: methods "rtn,gptq,awq", bits "2,3,4,8", groups
 // "128" or "0,128" (0 or "pc": per-channel). Throws std::invalid_argument

@@ -6,9 +6,11 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/sweep_grid.h"  // modelShortName
 #include "formats/format_error.h"
 
 namespace qs {
@@ -55,8 +57,22 @@ std::optional<SweepRow> sweepRowOf(const RunRecord& run, const std::string& swee
     const auto integer = [&](const char* key) { return s.contains(key) && s[key].is_number_integer(); };
     if (!text("cell") || !text("method") || !integer("bits") || !integer("group")) return std::nullopt;
     if (!sweepName.empty() && (!text("name") || s["name"] != sweepName)) return std::nullopt;
-    return SweepRow{s["cell"].get<std::string>(), s["method"].get<std::string>(), s["bits"].get<int>(),
-                    s["group"].get<int>()};
+    return SweepRow{text("model") ? s["model"].get<std::string>() : std::string(), s["cell"].get<std::string>(),
+                    s["method"].get<std::string>(), s["bits"].get<int>(), s["group"].get<int>()};
+}
+
+bool sameRow(const SweepRow& a, const SweepRow& b) { return a.model == b.model && a.cell == b.cell; }
+
+// A row of the table `options` asks for: the sweep's, and the model's when one is named.
+std::optional<SweepRow> tableRowOf(const RunRecord& run, const SweepTableOptions& options) {
+    auto row = sweepRowOf(run, options.sweepName);
+    if (row && !options.model.empty() && row->model != options.model && modelShortName(row->model) != options.model)
+        return std::nullopt;
+    return row;
+}
+
+size_t rank(const std::vector<std::string>& order, const std::string& item) {
+    return size_t(std::find(order.begin(), order.end(), item) - order.begin());
 }
 
 std::string fixed(double v, int decimals) {
@@ -92,27 +108,32 @@ std::string latexEscape(const std::string& s) {
     return out;
 }
 
-// Baseline first, then method in first-seen order, bits descending, group ascending.
-bool rowBefore(const SweepRow& a, const SweepRow& b, const std::vector<std::string>& methodOrder) {
+// Model in first-seen order, then baseline first, method in first-seen order,
+// bits descending, group ascending.
+bool rowBefore(const SweepRow& a, const SweepRow& b, const std::vector<std::string>& modelOrder,
+               const std::vector<std::string>& methodOrder) {
+    if (a.model != b.model) return rank(modelOrder, a.model) < rank(modelOrder, b.model);
     if (a.baseline() != b.baseline()) return a.baseline();
-    const auto rank = [&](const std::string& m) {
-        return std::find(methodOrder.begin(), methodOrder.end(), m) - methodOrder.begin();
-    };
-    if (a.method != b.method) return rank(a.method) < rank(b.method);
+    if (a.method != b.method) return rank(methodOrder, a.method) < rank(methodOrder, b.method);
     if (a.bits != b.bits) return a.bits > b.bits;
     return a.group < b.group;
 }
 
-// Marks, among the methods at the same bits and group, the best value of
-// `column`: what a paper's table bolds, the winner at an equal bit budget. A
-// method alone at its bit width wins nothing.
-void markBest(SweepTable& table, size_t column) {
+// Marks the best value of `column` among the quantized rows of each model
+// that compete (BestScope): by default the methods at the same bits and
+// group, what a paper's table bolds, the winner at an equal bit budget. A row
+// alone in its competition wins nothing.
+void markBest(SweepTable& table, size_t column, BestScope scope) {
     const bool lower = metricInfo(table.columns[column].metric).lowerIsBetter;
-    std::map<std::pair<int, int>, std::vector<SweepEntry*>> budgets;
-    for (size_t r = 0; r < table.rows.size(); ++r)
-        if (auto& e = table.entries[r][column]; e && !table.rows[r].baseline())
-            budgets[{table.rows[r].bits, table.rows[r].group}].push_back(&*e);
-    for (auto& [budget, entries] : budgets) {
+    std::map<std::tuple<std::string, int, int>, std::vector<SweepEntry*>> competitions;
+    for (size_t r = 0; r < table.rows.size(); ++r) {
+        const SweepRow& row = table.rows[r];
+        if (auto& e = table.entries[r][column]; e && !row.baseline())
+            competitions[scope == BestScope::BitWidth ? std::tuple(row.model, row.bits, row.group)
+                                                      : std::tuple(row.model, 0, 0)]
+                .push_back(&*e);
+    }
+    for (auto& [competition, entries] : competitions) {
         if (entries.size() < 2) continue;
         const auto better = [&](const SweepEntry* a, const SweepEntry* b) {
             return lower ? a->value < b->value : a->value > b->value;
@@ -158,41 +179,48 @@ std::string datasetShortName(const std::string& dataset) {
     return name.empty() ? dataset : name;
 }
 
+std::vector<std::string> SweepTable::models() const {
+    std::vector<std::string> out;
+    for (const SweepRow& r : rows)
+        if (out.empty() || out.back() != r.model) out.push_back(r.model);
+    return out;
+}
+
 SweepTable buildSweepTable(const std::vector<RunRecord>& runs, const SweepTableOptions& options) {
     std::vector<std::string> metrics = options.metrics;
     if (metrics.empty())
         for (const char* kind : {"perplexity", "task", "kl"})
             for (const RunRecord& r : runs)
-                if (r.kind == kind && sweepRowOf(r, options.sweepName) &&
+                if (r.kind == kind && tableRowOf(r, options) &&
                     std::find(metrics.begin(), metrics.end(), defaultMetric(r)) == metrics.end())
                     metrics.push_back(defaultMetric(r));
 
     SweepTable table;
-    std::vector<std::string> methodOrder;
+    std::vector<std::string> modelOrder, methodOrder;
     for (const std::string& metric : metrics)
         for (const RunRecord& r : runs) {
-            const auto row = sweepRowOf(r, options.sweepName);
+            const auto row = tableRowOf(r, options);
             if (!row || !numberAt(r.metrics, metric)) continue;
             const SweepColumn column{datasetShortName(r.dataset), metric};
             if (std::none_of(table.columns.begin(), table.columns.end(),
                              [&](const SweepColumn& c) { return c.label() == column.label(); }))
                 table.columns.push_back(column);
-            if (std::none_of(table.rows.begin(), table.rows.end(),
-                             [&](const SweepRow& x) { return x.cell == row->cell; }))
+            if (std::none_of(table.rows.begin(), table.rows.end(), [&](const SweepRow& x) { return sameRow(x, *row); }))
                 table.rows.push_back(*row);
-            if (std::find(methodOrder.begin(), methodOrder.end(), row->method) == methodOrder.end())
-                methodOrder.push_back(row->method);
+            if (rank(modelOrder, row->model) == modelOrder.size()) modelOrder.push_back(row->model);
+            if (rank(methodOrder, row->method) == methodOrder.size()) methodOrder.push_back(row->method);
         }
-    std::stable_sort(table.rows.begin(), table.rows.end(),
-                     [&](const SweepRow& a, const SweepRow& b) { return rowBefore(a, b, methodOrder); });
+    std::stable_sort(table.rows.begin(), table.rows.end(), [&](const SweepRow& a, const SweepRow& b) {
+        return rowBefore(a, b, modelOrder, methodOrder);
+    });
 
     table.entries.assign(table.rows.size(), std::vector<std::optional<SweepEntry>>(table.columns.size()));
     std::vector<std::vector<std::string>> created(table.rows.size(), std::vector<std::string>(table.columns.size()));
     for (const RunRecord& r : runs) {
-        const auto row = sweepRowOf(r, options.sweepName);
+        const auto row = tableRowOf(r, options);
         if (!row) continue;
         const size_t ri = size_t(
-            std::find_if(table.rows.begin(), table.rows.end(), [&](const SweepRow& x) { return x.cell == row->cell; }) -
+            std::find_if(table.rows.begin(), table.rows.end(), [&](const SweepRow& x) { return sameRow(x, *row); }) -
             table.rows.begin());
         if (ri == table.rows.size()) continue;  // none of the asked metrics
         for (size_t ci = 0; ci < table.columns.size(); ++ci) {
@@ -205,7 +233,7 @@ SweepTable buildSweepTable(const std::vector<RunRecord>& runs, const SweepTableO
             created[ri][ci] = r.created;
         }
     }
-    for (size_t ci = 0; ci < table.columns.size(); ++ci) markBest(table, ci);
+    for (size_t ci = 0; ci < table.columns.size(); ++ci) markBest(table, ci, options.best);
     return table;
 }
 
@@ -230,6 +258,14 @@ std::vector<std::string> sweepNames(const std::vector<RunRecord>& runs) {
     return names;
 }
 
+std::vector<std::string> sweepModels(const std::vector<RunRecord>& runs, const std::string& sweepName) {
+    std::vector<std::string> models;
+    for (const RunRecord& r : runs)
+        if (const auto row = sweepRowOf(r, sweepName); row && rank(models, row->model) == models.size())
+            models.push_back(row->model);
+    return models;
+}
+
 SweepChartData sweepChart(const SweepTable& table, size_t column, std::optional<int> group) {
     SweepChartData chart;
     if (column >= table.columns.size()) return chart;
@@ -238,7 +274,7 @@ SweepChartData sweepChart(const SweepTable& table, size_t column, std::optional<
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const SweepRow& row = table.rows[r];
         const auto& e = table.entries[r][column];
-        if (!e) continue;
+        if (!e || row.model != table.rows.front().model) continue;
         if (row.baseline()) {
             chart.baseline = e;
             continue;
@@ -270,7 +306,8 @@ std::string methodTitle(const std::string& method) {
 std::string groupLabel(int group) { return group ? "g" + std::to_string(group) : "pc"; }
 
 std::string sweepTableCsv(const SweepTable& table, const SweepTextOptions& options) {
-    std::string out = "cell,method,bits,group";
+    const bool models = table.models().size() > 1;
+    std::string out = models ? "model,cell,method,bits,group" : "cell,method,bits,group";
     for (const SweepColumn& c : table.columns) {
         out += ',' + csvField(c.label());
         if (options.standardErrors) out += ',' + csvField(c.label() + " stderr");
@@ -278,6 +315,7 @@ std::string sweepTableCsv(const SweepTable& table, const SweepTextOptions& optio
     out += "\n";
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const SweepRow& row = table.rows[r];
+        if (models) out += csvField(modelShortName(row.model)) + ",";
         out += csvField(row.cell) + "," + csvField(row.method) + "," + std::to_string(row.bits) + "," +
                std::to_string(row.group);
         for (const auto& e : table.entries[r]) {
@@ -293,14 +331,19 @@ std::string sweepTableCsv(const SweepTable& table, const SweepTextOptions& optio
 }
 
 std::string sweepTableLatex(const SweepTable& table, const SweepTextOptions& options) {
-    std::string out =
-        "\\begin{tabular}{llr" + std::string(table.columns.size(), 'r') + "}\n\\toprule\nMethod & Group & Bits";
+    const bool models = table.models().size() > 1;
+    std::string out = "\\begin{tabular}{" + std::string(models ? "l" : "") + "llr" +
+                      std::string(table.columns.size(), 'r') + "}\n\\toprule\n" + (models ? "Model & " : "") +
+                      "Method & Group & Bits";
     for (const SweepColumn& c : table.columns)
         out +=
             " & " + latexEscape(c.label()) + (metricInfo(c.metric).lowerIsBetter ? " $\\downarrow$" : " $\\uparrow$");
     out += " \\\\\n\\midrule\n";
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const SweepRow& row = table.rows[r];
+        const bool firstOfModel = r == 0 || table.rows[r - 1].model != row.model;
+        if (models && firstOfModel && r > 0) out += "\\midrule\n";
+        if (models) out += (firstOfModel ? latexEscape(modelShortName(row.model)) : std::string()) + " & ";
         out += latexEscape(methodTitle(row.method)) + " & " +
                (row.baseline() ? "--" : latexEscape(groupLabel(row.group))) + " & " + std::to_string(row.bits);
         for (const auto& e : table.entries[r]) {
@@ -312,7 +355,8 @@ std::string sweepTableLatex(const SweepTable& table, const SweepTextOptions& opt
                 out += " $\\pm$ " + fixed(*e->standardError, options.decimals);
         }
         out += " \\\\\n";
-        if (row.baseline() && r + 1 < table.rows.size()) out += "\\midrule\n";
+        if (row.baseline() && r + 1 < table.rows.size() && table.rows[r + 1].model == row.model)
+            out += "\\midrule\n";
     }
     return out + "\\bottomrule\n\\end{tabular}\n";
 }

@@ -1,6 +1,6 @@
 // A sweep's runs as the quantization papers present them: a table of cells
-// (baseline, then method x bits x group) against (dataset, metric) columns,
-// in each column the best method at each bit width marked, and per-method
+// (per model: baseline, then method x bits x group) against (dataset, metric)
+// columns, in each column the best method at each bit width marked, and per-method
 // series of a metric against the weight bits for the charts. Runs are grouped by
 // RunRecord::settings["sweep"] (sweep_grid.h); runs without it are ignored.
 // Writers give the table as CSV and LaTeX booktabs, chart series as CSV, and
@@ -35,6 +35,7 @@ std::string defaultMetric(const RunRecord& run);
 std::string datasetShortName(const std::string& dataset);
 
 struct SweepRow {
+    std::string model;   // sweepModelId; empty for runs stored before sweeps recorded it
     std::string cell;    // "base", "rtn-w4-g128"
     std::string method;  // "base" for the baseline
     int bits = 16;
@@ -52,21 +53,31 @@ struct SweepEntry {
     double value = 0.0;
     std::optional<double> standardError;  // the run's "<metric>_stderr"
     std::string runId;
-    // The best of its column among the methods at the same bits and group
-    // (ties: all of them); never the baseline, never a method alone there.
+    // The best of its column and model (SweepTableOptions::best says among
+    // which rows; ties: all of them); never the baseline, never a row alone there.
     bool best = false;
 };
 
 struct SweepTable {
-    std::vector<SweepRow> rows;        // baseline first, then method (first seen), bits descending, group ascending
+    // Model (first seen), then baseline first, method (first seen), bits descending, group ascending.
+    std::vector<SweepRow> rows;
     std::vector<SweepColumn> columns;  // metric (in the asked order), then dataset (first seen)
     // entries[row][column]; empty where that cell has no run with that metric.
     std::vector<std::vector<std::optional<SweepEntry>>> entries;
+    std::vector<std::string> models() const;  // distinct SweepRow::model, in row order
+};
+
+// Which rows of a column compete for its mark.
+enum class BestScope {
+    BitWidth,  // the methods at equal bits and group: the winner at an equal budget, as the papers bold
+    Column,    // every quantized row of the model
 };
 
 struct SweepTableOptions {
     std::string sweepName;             // only this sweep's runs; empty: every sweep run
     std::vector<std::string> metrics;  // empty: the runs' default metrics (perplexity, then task, then KL)
+    std::string model;                 // only this model's runs (its sweepModelId or modelShortName); empty: all
+    BestScope best = BestScope::BitWidth;
 };
 
 // The latest run (by creation time, then by order in `runs`) of each
@@ -78,6 +89,8 @@ SweepTable buildSweepTable(const std::vector<RunRecord>& runs, const SweepTableO
 std::vector<std::string> sweepMetrics(const std::vector<RunRecord>& runs, const std::string& sweepName = {});
 // Distinct sweep names, first seen first.
 std::vector<std::string> sweepNames(const std::vector<RunRecord>& runs);
+// Distinct models (SweepRow::model) of the sweep's runs, first seen first.
+std::vector<std::string> sweepModels(const std::vector<RunRecord>& runs, const std::string& sweepName = {});
 
 struct SweepPoint {
     int bits = 0;
@@ -97,7 +110,8 @@ struct SweepChartData {
     std::optional<SweepEntry> baseline;
 };
 
-// One column of `table` against the weight bits; only `group` when given.
+// One column of `table` against the weight bits; only `group` when given. A
+// chart shows one model: the table's first (build the table for the model wanted).
 SweepChartData sweepChart(const SweepTable& table, size_t column, std::optional<int> group = std::nullopt);
 
 // "RTN", "GPTQ", "AWQ", "SmoothQuant"; unknown methods as they are.
@@ -110,9 +124,11 @@ struct SweepTextOptions {
     bool standardErrors = true;  // CSV: a "<column> stderr" column each; LaTeX: "value $\pm$ stderr"
 };
 
-// Header "method,bits,group,<col>[,<col> stderr]..."; blank fields where a cell has no run.
+// Header "cell,method,bits,group,<col>[,<col> stderr]..." (a "model" column first when the
+// table holds several models); blank fields where a cell has no run.
 std::string sweepTableCsv(const SweepTable& table, const SweepTextOptions& options = {});
-// A booktabs tabular: the baseline row above a \midrule, the best entries
+// A booktabs tabular: the baseline row above a \midrule (a Model column and a
+// \midrule between models when there are several), the best entries
 // (SweepEntry::best) in \textbf, an arrow in each header saying which way is better.
 std::string sweepTableLatex(const SweepTable& table,
                             const SweepTextOptions& options = {.decimals = 2, .standardErrors = false});

@@ -32,12 +32,16 @@ namespace {
 
 std::string doneKey(const std::string& cell, const std::string& metric) { return cell + '\n' + metric; }
 
-// The (cell, metric) pairs of `name` the project holds already.
-std::set<std::string> finishedRuns(const std::string& projectPath, const std::string& name) {
+// The (cell, metric) pairs of sweep `name` on `model` (a sweepModelId) the
+// project holds already. Runs stored before sweeps recorded their model are
+// matched by the run's own model path.
+std::set<std::string> finishedRuns(const std::string& projectPath, const std::string& name, const std::string& model) {
     std::set<std::string> done;
     for (const RunRecord& run : listRuns(projectPath)) {
         const auto it = run.settings.find("sweep");
         if (it == run.settings.end() || !it->is_object() || it->value("name", "") != name) continue;
+        const std::string runModel = it->contains("model") ? it->value("model", "") : sweepModelId(run.model);
+        if (runModel != model) continue;
         done.insert(doneKey(it->value("cell", ""), it->value("metric", "")));
     }
     return done;
@@ -79,7 +83,8 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
                       const SweepOptions& options, const SweepHooks& hooks) {
     validateSweep(model, options);
     const std::vector<SweepCell> cells = sweepCells(options.grid);
-    const std::set<std::string> done = finishedRuns(projectPath, options.name);
+    const std::string modelId = sweepModelId(model.checkpoint().path);
+    const std::set<std::string> done = finishedRuns(projectPath, options.name, modelId);
 
     SweepOutcome outcome;
     SweepStatus status;
@@ -129,7 +134,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             RunProgress runProgress;
             runProgress.control = &job;
             RunRecord run = evaluateRun(model, tokenizer, request, runProgress);
-            nlohmann::json sweep = sweepCellJson(options.name, cell);
+            nlohmann::json sweep = sweepCellJson(options.name, modelId, cell);
             sweep["metric"] = m->key(options.ctx, options.maxWindows);
             run.settings["sweep"] = sweep;
             run.id = addRun(projectPath, run);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "analysis/sweep_grid.h"
+#include "analysis/sweep_results.h"
 #include "check.h"
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"
@@ -134,4 +135,30 @@ QS_TEST(sweep_refuses_bad_options_before_any_work) {
     o = smallSweep();
     o.metrics.clear();
     QS_CHECK_THROWS_WITH(validateSweep(model, o), "at least one metric");
+}
+
+QS_TEST(a_second_model_in_the_same_project_runs_its_own_cells) {
+    const std::string project = qs::test::tempDir() + "/two-models.qsproj.h5";
+    SweepOptions o = smallSweep();
+    o.grid = parseSweepGrid("rtn", "4", "128");
+    o.calibPath.reset();
+    const auto hf = openCheckpoint(tinyDir());
+    const auto bin = openCheckpoint(tinyDir() + "/model.llama2c.bin");  // the same weights as a llama2.c file
+    const LlamaModel hfModel(*hf), binModel(*bin);
+    const auto hfTok = tokenizerForCheckpoint(*hf), binTok = tokenizerForCheckpoint(*bin);
+
+    QS_CHECK_EQ(runSweep(hfModel, *hfTok, project, o).stored.size(), size_t(2));
+    const SweepOutcome second = runSweep(binModel, *binTok, project, o);
+    QS_CHECK_EQ(second.skipped, 0);  // the first model's runs are not the second's
+    QS_CHECK_EQ(second.stored.size(), size_t(2));
+    QS_CHECK_EQ(second.stored[0].settings["sweep"]["model"].get<std::string>(), sweepModelId(bin->path));
+
+    // The same model reached through another spelling of its path is the same model.
+    const auto again = openCheckpoint(tinyDir() + "/./");
+    const LlamaModel againModel(*again);
+    QS_CHECK_EQ(runSweep(againModel, *hfTok, project, o).skipped, 2);
+
+    const SweepTable table = buildSweepTable(listRuns(project));
+    QS_CHECK_EQ(table.models().size(), size_t(2));
+    QS_CHECK_EQ(table.rows.size(), size_t(4));
 }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/sweep_grid.h"
 #include "analysis/sweep_results.h"
 #include "check.h"
 
@@ -244,4 +245,83 @@ QS_TEST(imported_perplexity_runs_default_to_word_perplexity) {
     QS_CHECK_NEAR(t.entries[rowOf(t, "gptq-w4-g128")][0]->value, 10.25, 0.0);
     QS_CHECK_NEAR(t.entries[rowOf(t, "gptq-w4-g128")][1]->value, 6.0, 0.0);
     QS_CHECK(metricInfo("word_perplexity").lowerIsBetter && metricInfo("word_perplexity").logAxis);
+}
+
+namespace {
+
+// The same run as sweepRun, recorded as a sweep over `model` does.
+RunRecord modelRun(const std::string& model, const std::string& method, int bits, double value) {
+    RunRecord r = sweepRun("perplexity", kWiki, method, bits, method == "base" ? 0 : 128, ppl(value, 0.1));
+    r.settings["sweep"]["model"] = model;
+    return r;
+}
+
+// Two models of one sweep, the second's runs first in the project: rows group
+// by model in first-seen order, each with its own baseline.
+std::vector<RunRecord> twoModelSweep() {
+    return numbered({
+        modelRun("/m/llama3-70b", "base", 16, 2.9),
+        modelRun("/m/llama3-70b", "rtn", 4, 3.4),
+        modelRun("/m/llama3-70b", "gptq", 4, 3.2),
+        modelRun("/m/llama3-70b", "rtn", 8, 2.91),
+        modelRun("/m/llama3-8b", "base", 16, 6.1),
+        modelRun("/m/llama3-8b", "rtn", 4, 7.0),
+        modelRun("/m/llama3-8b", "gptq", 4, 6.5),
+        modelRun("/m/llama3-8b", "gptq", 8, 6.12),
+    });
+}
+
+}  // namespace
+
+QS_TEST(several_models_keep_their_own_rows_baselines_and_marks) {
+    const SweepTable t = buildSweepTable(twoModelSweep());
+    QS_CHECK(t.models() == (std::vector<std::string>{"/m/llama3-70b", "/m/llama3-8b"}));
+    std::vector<std::string> rows;
+    for (const SweepRow& r : t.rows) rows.push_back(r.model.substr(3) + ":" + r.cell);
+    QS_CHECK(rows == (std::vector<std::string>{"llama3-70b:base", "llama3-70b:rtn-w8-g128", "llama3-70b:rtn-w4-g128",
+                                               "llama3-70b:gptq-w4-g128", "llama3-8b:base", "llama3-8b:rtn-w4-g128",
+                                               "llama3-8b:gptq-w8-g128", "llama3-8b:gptq-w4-g128"}));
+    // At 4 bits each model's GPTQ wins against its own RTN; 8 bits has one method per model, so no mark.
+    const auto best = [&](size_t r) { return t.entries[r][0]->best; };
+    QS_CHECK(best(3) && !best(2) && best(7) && !best(5));
+    QS_CHECK(!best(1) && !best(6));
+
+    const std::string csv = sweepTableCsv(t, {2, false});
+    QS_CHECK(csv.starts_with("model,cell,method,bits,group,wikitext-2-raw ppl\nllama3-70b,base,base,16,0,2.90\n"));
+    QS_CHECK(csv.find("\nllama3-8b,gptq-w4-g128,gptq,4,128,6.50\n") != std::string::npos);
+
+    // LaTeX: a Model column, named on each model's first row, a rule between models.
+    const std::string tex = sweepTableLatex(t);
+    QS_CHECK(tex.starts_with("\\begin{tabular}{lllrr}\n\\toprule\nModel & Method & Group & Bits & "));
+    QS_CHECK(tex.find("\\midrule\nllama3-8b & Baseline & -- & 16 & 6.10 \\\\\n\\midrule\n & RTN & g128 & 4 & 7.00") !=
+             std::string::npos);
+
+    // One model by id or short name; its chart has its own baseline.
+    for (const std::string& name : {std::string("/m/llama3-8b"), std::string("llama3-8b")}) {
+        const SweepTable one = buildSweepTable(twoModelSweep(), {.model = name});
+        QS_CHECK_EQ(one.rows.size(), size_t(4));
+        QS_CHECK_EQ(sweepTableCsv(one).substr(0, 5), "cell,");  // one model: no model column
+        const SweepChartData chart = sweepChart(one, 0);
+        QS_CHECK_NEAR(chart.baseline->value, 6.1, 0.0);
+        QS_CHECK_EQ(chart.series.size(), size_t(2));
+    }
+    QS_CHECK(sweepModels(twoModelSweep()) == (std::vector<std::string>{"/m/llama3-70b", "/m/llama3-8b"}));
+}
+
+QS_TEST(column_scope_marks_the_best_quantized_value_of_each_models_column) {
+    const SweepTable t = buildSweepTable(twoModelSweep(), {.best = BestScope::Column});
+    std::vector<std::string> marked;
+    for (size_t r = 0; r < t.rows.size(); ++r)
+        if (t.entries[r][0]->best) marked.push_back(t.rows[r].model.substr(3) + ":" + t.rows[r].cell);
+    // The 8-bit cells win their model's whole column; the baselines are never marked.
+    QS_CHECK(marked == (std::vector<std::string>{"llama3-70b:rtn-w8-g128", "llama3-8b:gptq-w8-g128"}));
+}
+
+QS_TEST(model_short_names_are_the_folder_or_the_checkpoint_files_stem) {
+    QS_CHECK_EQ(modelShortName("/models/Llama-3.1-70B"), "Llama-3.1-70B");
+    QS_CHECK_EQ(modelShortName("/models/Llama-3.1-70B/"), "Llama-3.1-70B");
+    QS_CHECK_EQ(modelShortName("/models/llama2c/stories260K.bin"), "stories260K");
+    QS_CHECK_EQ(modelShortName("/m/llama-2-tiny-random.Q8_0.gguf"), "llama-2-tiny-random.Q8_0");
+    QS_CHECK_EQ(modelShortName("/m/qs-tiny-llama/model.llama2c.bin"), "qs-tiny-llama/model.llama2c");
+    QS_CHECK_EQ(sweepModelId("/models/./a/../b/"), "/models/b");
 }
