@@ -54,6 +54,7 @@ std::optional<PlanQuantizeResult> writeQuantizedExport(const Checkpoint& ckpt, c
     if (format == ExportFormat::Gptq) {
         if (const std::string problem = packedFormatProblem(p, model.config()); !problem.empty()) throw UsageError(problem);
         layout = gptqLayoutFor(*resolve(p, linearTensorName(0, 0)));
+        checkGptqShapes(ckpt, *layout);  // before calibrating, which can take long
     }
 
     // GPTQ's codes are kept as each layer is solved, for the packed export.

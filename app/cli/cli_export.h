@@ -3,8 +3,10 @@
 // cell of a sweep.
 //   fake  dequantized weights in the model's dtype (ExportOptions::dtype F32:
 //         an export that equals the in-memory model exactly)
-//   gptq  the AutoGPTQ packed layout (RTN or GPTQ integer plans of 2, 4 or 8
-//         bits), which vLLM and transformers load
+//   gptq  the AutoGPTQ packed layout (RTN or GPTQ integer plans of 2, 3, 4 or
+//         8 bits), which vLLM and transformers load
+// Any source QuantScope opens (Hugging Face, GGUF, llama2.c) is written as a
+// Hugging Face directory.
 #pragma once
 
 #include <optional>
@@ -22,7 +24,7 @@ const char* exportFormatName(ExportFormat format);
 
 // Why the packed layout cannot hold the plan on this model: a mixed plan, a
 // method that folds scales into other tensors (AWQ, SmoothQuant), a bit width
-// other than 2, 4, 8. Empty when it can.
+// other than 2, 3, 4, 8. Empty when it can.
 std::string packedFormatProblem(const QuantPlan& plan, const ModelConfig& config);
 
 // Quantizes `model` by plan.plan (calibrating first when the plan needs it,

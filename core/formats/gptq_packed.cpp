@@ -27,9 +27,9 @@ GptqSettings readSettings(const nlohmann::json& q, const std::string& configPath
     if (!q.contains("bits") || !q["bits"].is_number_integer())
         throw FormatError(configPath, "quantization_config: \"bits\" is missing or not an integer");
     s.bits = q["bits"].get<int>();
-    if (!gptqPackableBits(s.bits))
+    if (!gptqSupportedBits(s.bits))
         throw FormatError(configPath, "quantization_config: GPTQ with " + std::to_string(s.bits) +
-                                          " bits is not supported (2, 4 and 8 are)");
+                                          " bits is not supported (2, 3, 4 and 8 are)");
     if (q.contains("group_size")) {
         if (!q["group_size"].is_number_integer() || q["group_size"].get<int64_t>() == 0 || q["group_size"].get<int64_t>() < -1)
             throw FormatError(configPath, "quantization_config: \"group_size\" must be -1 or a positive integer");
@@ -61,24 +61,35 @@ const TensorView& part(const Checkpoint& ckpt, const std::string& name, DType dt
     return *t;
 }
 
-DType packedDtype(int bits) { return bits == 2 ? DType::Gptq2 : bits == 4 ? DType::Gptq4 : DType::Gptq8; }
+DType packedDtype(int bits) {
+    switch (bits) {
+    case 2: return DType::Gptq2;
+    case 3: return DType::Gptq3;
+    case 4: return DType::Gptq4;
+    default: return DType::Gptq8;
+    }
+}
 
 // One logical weight from the parts of `prefix` (qweight, scales, qzeros,
 // and g_idx when the checkpoint has one).
 TensorView packedWeight(const Checkpoint& ckpt, const std::string& prefix, const GptqSettings& s) {
     const TensorView& qweight = ckpt.at(prefix + kQweight);
-    const int64_t per = gptqCodesPerWord(s.bits);
     if (qweight.dtype != DType::I32 || qweight.shape.size() != 2)
         throw FormatError(ckpt.path, "GPTQ tensor " + qweight.name + " must be a 2-D I32 tensor");
-    const int64_t in = qweight.shape[0] * per, out = qweight.shape[1];
-    if (out % per != 0)
+    // 3-bit codes come in blocks of 32 per 3 words: qweight's rows must be a multiple of 3.
+    if (qweight.shape[0] * 32 % s.bits != 0)
+        throw FormatError(ckpt.path, "GPTQ tensor " + qweight.name + ": " + std::to_string(qweight.shape[0]) +
+                                         " rows of words do not hold whole blocks of " + std::to_string(s.bits) +
+                                         "-bit codes");
+    const int64_t in = qweight.shape[0] * 32 / s.bits, out = qweight.shape[1];
+    if (!gptqPackable(out, s.bits))
         throw FormatError(ckpt.path, "GPTQ tensor " + qweight.name + ": " + std::to_string(out) +
                                          " outputs do not fill whole words of packed " + std::to_string(s.bits) +
                                          "-bit zeros");
     const TensorView* scalesTensor = ckpt.find(prefix + ".scales");
     const int64_t groups = scalesTensor && scalesTensor->shape.size() == 2 ? scalesTensor->shape[0] : 0;
     const TensorView& scales = part(ckpt, prefix + ".scales", DType::F16, {std::max<int64_t>(groups, 1), out});
-    const TensorView& qzeros = part(ckpt, prefix + ".qzeros", DType::I32, {groups, out / per});
+    const TensorView& qzeros = part(ckpt, prefix + ".qzeros", DType::I32, {groups, gptqPackedWords(out, s.bits)});
 
     TensorView w;
     w.name = prefix + ".weight";

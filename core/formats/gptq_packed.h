@@ -22,7 +22,7 @@ inline constexpr const char* kGptqFormatV2 = "gptq_v2";
 
 // Does nothing unless `config` holds a gptq quantization_config. Throws
 // FormatError naming `configPath` for unsupported settings (bits other than
-// 2, 4, 8) and naming the checkpoint and the tensor for missing parts or
+// 2, 3, 4, 8) and naming the checkpoint and the tensor for missing parts or
 // parts whose dtype or shape do not fit together.
 void presentGptqPackedWeights(Checkpoint& ckpt, const nlohmann::json& config, const std::string& configPath);
 

@@ -29,13 +29,19 @@ std::string torchDtypeName(DType t) {
 
 bool isFloatStorage(DType t) { return t == DType::F32 || t == DType::F16 || t == DType::BF16; }
 
-}  // namespace
-
-void requireHfSource(const Checkpoint& src) {
-    if (src.format != CheckpointFormat::HfSafetensors)
-        throw std::invalid_argument(src.path + ": exporting a " + std::string(checkpointFormatName(src.format)) +
-                                    " checkpoint is not supported; convert it to a Hugging Face directory first");
+// A GGUF or llama2.c source's configuration as a Hugging Face LLaMA config.json.
+nlohmann::json configJsonFromModelConfig(const Checkpoint& src, DType dtype) {
+    if (!src.hasConfig) throw FormatError(src.path, "holds no model (no configuration) to export");
+    if (src.config.architecture != "llama")
+        throw FormatError(src.path, "exporting a \"" + src.config.architecture +
+                                        "\" model is not supported (only LLaMA-family models are)");
+    nlohmann::json j = modelConfigToJson(src.config);
+    j["architectures"] = nlohmann::json::array({"LlamaForCausalLM"});
+    j["torch_dtype"] = torchDtypeName(dtype);
+    return j;
 }
+
+}  // namespace
 
 DType exportDtype(const Checkpoint& src, const ExportOptions& options) {
     if (options.dtype) {
@@ -51,6 +57,7 @@ DType exportDtype(const Checkpoint& src, const ExportOptions& options) {
 }
 
 nlohmann::json exportConfigJson(const Checkpoint& src, DType dtype) {
+    if (src.format != CheckpointFormat::HfSafetensors) return configJsonFromModelConfig(src, dtype);
     const fs::path path = sourceDirectory(src) / "config.json";
     std::ifstream in(path);
     if (!in) throw FormatError(path.string(), "cannot read config.json");

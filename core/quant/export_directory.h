@@ -1,7 +1,8 @@
 // What the two quantized exports (export_fake.h, export_gptq.h) share: their
 // options, the Hugging Face directory around model.safetensors (config.json,
 // tokenizer files, the record of the plan) and tensors re-encoded in the
-// export's storage dtype.
+// export's storage dtype. Any checkpoint QuantScope opens can be exported:
+// Hugging Face, GGUF and llama2.c sources all become Hugging Face directories.
 #pragma once
 
 #include <optional>
@@ -30,16 +31,14 @@ inline constexpr const char* kTokenizerFiles[] = {"tokenizer.model", "tokenizer.
                                                   "special_tokens_map.json", "generation_config.json"};
 inline constexpr const char* kQuantizationRecordFile = "quantscope_quantization.json";
 
-// Only Hugging Face sources can be exported: GGUF and llama2.c keep q/k rows
-// in the interleaved rotary order and their tokenizers are not HF files, so
-// an export would need both converted (not done yet). Throws
-// std::invalid_argument naming the source otherwise.
-void requireHfSource(const Checkpoint& src);
-
 DType exportDtype(const Checkpoint& src, const ExportOptions& options);
 
-// The source's config.json with "torch_dtype" set to the export's dtype.
+// The config.json of the export, "torch_dtype" set to its dtype: a Hugging
+// Face source's own; for GGUF and llama2.c sources, written from their
+// ModelConfig, whose q/k rows the export reorders into the Hugging Face
+// rotary order (quant/export_rotary_order.h).
 nlohmann::json exportConfigJson(const Checkpoint& src, DType dtype);
+// A Hugging Face source's tokenizer files (quant/export_tokenizer.h handles every source).
 void copyTokenizerFiles(const Checkpoint& src, const std::string& outDir);
 void writeJsonFile(const std::string& path, const nlohmann::json& j);
 // {"format", "dtype", "plan_label", "plan"} into outDir/quantscope_quantization.json.

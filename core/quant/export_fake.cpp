@@ -6,6 +6,8 @@
 #include "formats/format_error.h"
 #include "formats/staged_directory.h"
 #include "formats/tensor_names.h"
+#include "quant/export_rotary_order.h"
+#include "quant/export_tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -35,7 +37,6 @@ private:
 
 void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blocks, const ExportOptions& options,
                           const std::string& outDir) {
-    requireHfSource(src);
     const DType dtype = exportDtype(src, options);
     StagedDirectory stage(outDir, options.overwrite);
     const std::string modelFile = (fs::path(stage.path()) / "model.safetensors").string();
@@ -62,20 +63,21 @@ void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blo
         }
         SafetensorsTensor out{t.name, dtype, t.shape, {}, {}};
         const TensorView* view = &t;
-        out.produce = [lastBlock, linear, view, dtype, &src] {
+        out.produce = [lastBlock, linear, view, dtype, &src, order = exportRowOrder(src.config, linear->projection)] {
             const LinearWeights& l = lastBlock->get(linear->block).linear[static_cast<size_t>(linear->projection)];
             if (static_cast<int64_t>(l.w.size()) != view->numel() || l.outFeatures != view->rows())
                 throw FormatError(src.path, "quantized block " + std::to_string(linear->block) + " gives " +
                                                 std::to_string(l.outFeatures) + " x " + std::to_string(l.inFeatures) +
                                                 " weights for " + view->name + ", which has " +
                                                 std::to_string(view->rows()) + " x " + std::to_string(view->cols()));
+            if (order) return encodeFloats(reorderRows(l.w, l.inFeatures, *order).data(), view->numel(), dtype);
             return encodeFloats(l.w.data(), view->numel(), dtype);
         };
         tensors.push_back(std::move(out));
     }
     writeSafetensorsFile(modelFile, std::move(tensors), {{"format", "pt"}});
     writeJsonFile((fs::path(stage.path()) / "config.json").string(), exportConfigJson(src, dtype));
-    copyTokenizerFiles(src, stage.path());
+    writeExportTokenizer(src, stage.path());
     writeQuantizationRecord(stage.path(), "fake", dtype, options);
     stage.commit();
 }

@@ -30,8 +30,10 @@ using QuantizedBlockSource = std::function<DecoderBlockWeights(int block)>;
 // place at the end (formats/staged_directory.h): an error leaves no outDir.
 // Throws FormatError naming the path and the problem (outDir inside a file,
 // outDir a non-empty directory without options.overwrite, a block whose
-// shapes do not match the source), std::invalid_argument for a source that
-// is not a Hugging Face checkpoint or an unsupported dtype.
+// shapes do not match the source, a source without a tokenizer that can be
+// exported), std::invalid_argument for an unsupported dtype. GGUF and
+// llama2.c sources are written as Hugging Face directories
+// (quant/export_directory.h).
 void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blocks, const ExportOptions& options,
                           const std::string& outDir);
 

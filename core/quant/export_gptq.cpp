@@ -12,6 +12,8 @@
 #include "formats/gptq_packed.h"
 #include "formats/staged_directory.h"
 #include "formats/tensor_names.h"
+#include "quant/export_rotary_order.h"
+#include "quant/export_tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -57,7 +59,7 @@ void checkLayer(const GptqResult& r, const GptqLayout& layout, const TensorView&
 // Packs one layer's four parts; zeroOffset is subtracted from stored zeros
 // (1 in the classic format).
 std::map<std::string, std::vector<std::byte>> packLayer(const GptqResult& r, const GptqLayout& layout, int zeroOffset) {
-    std::vector<uint32_t> qweight(static_cast<size_t>(r.inFeatures / gptqCodesPerWord(layout.bits) * r.outFeatures));
+    std::vector<uint32_t> qweight(static_cast<size_t>(gptqPackedWords(r.inFeatures, layout.bits) * r.outFeatures));
     packGptqWeight(r.codes.data(), r.outFeatures, r.inFeatures, layout.bits, qweight.data());
     std::vector<uint32_t> zeros(r.grids.size());
     std::vector<uint16_t> scales(r.grids.size());
@@ -65,7 +67,7 @@ std::map<std::string, std::vector<std::byte>> packLayer(const GptqResult& r, con
         zeros[i] = static_cast<uint32_t>(r.grids[i].zero) - static_cast<uint32_t>(zeroOffset);
         scales[i] = floatToF16(static_cast<float>(r.grids[i].scale));
     }
-    std::vector<uint32_t> qzeros(static_cast<size_t>(r.groups * r.outFeatures / gptqCodesPerWord(layout.bits)));
+    std::vector<uint32_t> qzeros(static_cast<size_t>(r.groups * gptqPackedWords(r.outFeatures, layout.bits)));
     packGptqZeros(zeros.data(), r.groups, r.outFeatures, layout.bits, qzeros.data());
     return {{".qweight", asBytes(qweight)}, {".qzeros", asBytes(qzeros)}, {".scales", asBytes(scales)},
             {".g_idx", asBytes(r.gIdx)}};
@@ -76,15 +78,16 @@ std::map<std::string, std::vector<std::byte>> packLayer(const GptqResult& r, con
 // dropped once written, so only the small scales wait for their turn.
 class PackedParts {
 public:
-    PackedParts(const QuantizedLayerSource& source, const GptqLayout& layout, int zeroOffset)
-        : source_(source), layout_(layout), zeroOffset_(zeroOffset) {}
+    PackedParts(const QuantizedLayerSource& source, const GptqLayout& layout, int zeroOffset, const ModelConfig& config)
+        : source_(source), layout_(layout), zeroOffset_(zeroOffset), config_(config) {}
 
     std::vector<std::byte> take(const LinearName& linear, const TensorView& weight, const std::string& prefix,
                                 const std::string& suffix) {
         auto it = pending_.find(prefix);
         if (it == pending_.end()) {
-            const GptqResult r = source_(linear.block, static_cast<Projection>(linear.projection));
+            GptqResult r = source_(linear.block, static_cast<Projection>(linear.projection));
             checkLayer(r, layout_, weight, weight.name);
+            if (const auto order = exportRowOrder(config_, linear.projection)) reorderRows(r, *order);
             it = pending_.emplace(prefix, packLayer(r, layout_, zeroOffset_)).first;
         }
         std::vector<std::byte> bytes = std::move(it->second.at(suffix));
@@ -97,6 +100,7 @@ private:
     const QuantizedLayerSource& source_;
     GptqLayout layout_;
     int zeroOffset_;
+    ModelConfig config_;
     std::map<std::string, std::map<std::string, std::vector<std::byte>>> pending_;
 };
 
@@ -117,9 +121,8 @@ nlohmann::json quantizeConfigJson(const GptqLayout& layout, const char* checkpoi
 
 GptqLayout gptqLayoutFor(const QuantSpec& spec) {
     if (spec.format != WeightFormat::Int) throw std::invalid_argument("a GPTQ export needs integer weights, not FP8");
-    if (!gptqPackableBits(spec.bits))
-        throw std::invalid_argument("a GPTQ export packs 2, 4 or 8 bits; " + std::to_string(spec.bits) +
-                                    "-bit codes straddle int32 words in AutoGPTQ's layout and are not supported");
+    if (!gptqSupportedBits(spec.bits))
+        throw std::invalid_argument("a GPTQ export packs 2, 3, 4 or 8 bits, not " + std::to_string(spec.bits));
     GptqLayout l;
     l.bits = spec.bits;
     l.groupSize = spec.granularity == Granularity::PerGroup ? spec.groupSize : 0;
@@ -136,18 +139,32 @@ IntGrid gptqStoredGrid(const IntGrid& g) {
     return stored;
 }
 
+void checkGptqShapes(const Checkpoint& src, const GptqLayout& layout) {
+    for (const TensorView& t : src.tensors()) {
+        if (!parseLinearName(t.name)) continue;
+        const int64_t out = t.rows(), in = t.cols();
+        // AutoGPTQ packs 3-bit codes 32 to 3 words: both dimensions must then be multiples of 32.
+        if (!gptqPackable(in, layout.bits) || !gptqPackable(out, layout.bits) ||
+            (layout.groupSize > 0 && in % layout.groupSize != 0))
+            throw FormatError(src.path, t.name + " is " + std::to_string(out) + " x " + std::to_string(in) +
+                                            ", which does not pack into " + std::to_string(layout.bits) +
+                                            "-bit GPTQ words (both dimensions multiples of " +
+                                            std::to_string(layout.bits == 3 ? 32 : 32 / layout.bits) +
+                                            ") with groups of " +
+                                            std::to_string(layout.groupSize > 0 ? layout.groupSize : in));
+    }
+}
+
 void writeGptqExport(const Checkpoint& src, const QuantizedLayerSource& layers, const GptqLayout& layout,
                      const ExportOptions& options, const std::string& outDir) {
-    requireHfSource(src);
-    if (!gptqPackableBits(layout.bits))
-        throw std::invalid_argument("a GPTQ export packs 2, 4 or 8 bits, not " + std::to_string(layout.bits) +
-                                    " (3-bit codes straddle int32 words in AutoGPTQ's layout; not supported)");
+    if (!gptqSupportedBits(layout.bits))
+        throw std::invalid_argument("a GPTQ export packs 2, 3, 4 or 8 bits, not " + std::to_string(layout.bits));
+    checkGptqShapes(src, layout);
     const DType dtype = exportDtype(src, options);
     const char* checkpointFormat = layout.symmetric ? kGptqFormatV1 : kGptqFormatV2;
-    const int64_t per = gptqCodesPerWord(layout.bits);
     StagedDirectory stage(outDir, options.overwrite);
 
-    auto parts = std::make_shared<PackedParts>(layers, layout, layout.symmetric ? 1 : 0);
+    auto parts = std::make_shared<PackedParts>(layers, layout, layout.symmetric ? 1 : 0, src.config);
     std::vector<SafetensorsTensor> tensors;
     for (const TensorView& t : src.tensors()) {
         const auto linear = parseLinearName(t.name);
@@ -156,15 +173,11 @@ void writeGptqExport(const Checkpoint& src, const QuantizedLayerSource& layers, 
             continue;
         }
         const int64_t out = t.rows(), in = t.cols();
-        if (in % per != 0 || out % per != 0 || (layout.groupSize > 0 && in % layout.groupSize != 0))
-            throw FormatError(t.name, std::to_string(out) + " x " + std::to_string(in) + " does not pack into " +
-                                          std::to_string(layout.bits) + "-bit words with groups of " +
-                                          std::to_string(layout.groupSize > 0 ? layout.groupSize : in));
         const int64_t groups = layout.groupSize > 0 ? in / layout.groupSize : 1;
         const std::string prefix = t.name.substr(0, t.name.size() - std::string(".weight").size());
         const std::map<std::string, std::pair<DType, std::vector<int64_t>>> shapes = {
-            {".qweight", {DType::I32, {in / per, out}}},
-            {".qzeros", {DType::I32, {groups, out / per}}},
+            {".qweight", {DType::I32, {gptqPackedWords(in, layout.bits), out}}},
+            {".qzeros", {DType::I32, {groups, gptqPackedWords(out, layout.bits)}}},
             {".scales", {DType::F16, {groups, out}}},
             {".g_idx", {DType::I32, {in}}}};
         for (const char* suffix : kPartSuffixes) {
@@ -184,7 +197,7 @@ void writeGptqExport(const Checkpoint& src, const QuantizedLayerSource& layers, 
     quantization.erase("model_file_base_name");
     config["quantization_config"] = quantization;
     writeJsonFile((fs::path(stage.path()) / "config.json").string(), config);
-    copyTokenizerFiles(src, stage.path());
+    writeExportTokenizer(src, stage.path());
     writeQuantizationRecord(stage.path(), "gptq", dtype, options);
     stage.commit();
 }

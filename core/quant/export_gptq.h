@@ -28,7 +28,7 @@
 namespace qs {
 
 struct GptqLayout {
-    int bits = 4;               // 2, 4 or 8
+    int bits = 4;               // 2, 3, 4 or 8
     int64_t groupSize = 0;      // inputs per group; 0: one group per output channel (written as -1)
     bool symmetric = true;
     bool actOrder = false;      // "desc_act"
@@ -37,13 +37,18 @@ struct GptqLayout {
 };
 
 // The layout of an integer spec (RTN or GPTQ); per-tensor grids are written
-// per channel. Throws std::invalid_argument for FP8 or bits other than 2, 4, 8.
+// per channel. Throws std::invalid_argument for FP8 or bits other than 2, 3, 4, 8.
 GptqLayout gptqLayoutFor(const QuantSpec& spec);
 
 // (block, projection) -> the layer's codes, grids and g_idx (a GptqResult
 // from gptq.h or rtnLayerCodes; `dequantized` is not used). Called once per
 // layer.
 using QuantizedLayerSource = std::function<GptqResult(int block, Projection projection)>;
+
+// Throws FormatError naming the checkpoint and the first block linear whose
+// shape the layout cannot pack (dimensions must fill whole words: multiples
+// of 32 for 3 bits; inputs a multiple of the group size).
+void checkGptqShapes(const Checkpoint& src, const GptqLayout& layout);
 
 // Writes outDir as writeFakeQuantExport does (staged, nothing left on
 // failure). Every block linear must be quantized with `layout`; a layer

@@ -17,8 +17,8 @@ constexpr DTypeInfo kInfos[] = {
     {DType::BF16, "BF16", "BF16", 1, 2},     {DType::F8E4M3, "F8_E4M3", "F8E4M3", 1, 1},
     {DType::I8, "I8", "I8", 1, 1},           {DType::I32, "I32", "I32", 1, 4},
     {DType::Q8_0, "Q8_0", "Q8_0", 32, 34},   {DType::Q4_0, "Q4_0", "Q4_0", 32, 18},
-    {DType::Gptq2, "GPTQ2", "GPTQ2", 16, 4}, {DType::Gptq4, "GPTQ4", "GPTQ4", 8, 4},
-    {DType::Gptq8, "GPTQ8", "GPTQ8", 4, 4},
+    {DType::Gptq2, "GPTQ2", "GPTQ2", 16, 4}, {DType::Gptq3, "GPTQ3", "GPTQ3", 32, 12},
+    {DType::Gptq4, "GPTQ4", "GPTQ4", 8, 4},  {DType::Gptq8, "GPTQ8", "GPTQ8", 4, 4},
 };
 
 const DTypeInfo& info(DType t) { return kInfos[static_cast<int>(t)]; }

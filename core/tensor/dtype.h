@@ -20,8 +20,10 @@ enum class DType : uint8_t {
     Q4_0,  // GGUF block of 32: f16 scale + 16 bytes of nibbles (x - 8)
     // GPTQ packed weights (cpu/gptq_packing.h), only ever presented by the
     // Hugging Face reader for a qweight/qzeros/scales/g_idx set, never read
-    // from a file as such: a "block" is one int32 word of 32 / bits codes.
+    // from a file as such: a "block" is the fewest whole int32 words, one
+    // word of 32 / bits codes, or for 3 bits 32 codes in 3 words.
     Gptq2,
+    Gptq3,
     Gptq4,
     Gptq8,
 };

@@ -58,16 +58,15 @@ void decodeQ4_0(const std::byte* blocks, int64_t nblocks, float* out) {
 // GPTQ in memory (cpu/int_grid.h), so a re-opened export decodes to exactly
 // the weights computed with F16-rounded scales.
 void decodeGptq(const TensorView& t, int bits, int64_t first, int64_t count, float* out) {
-    const int64_t outF = t.rows(), inF = t.cols(), per = gptqCodesPerWord(bits);
+    const int64_t outF = t.rows(), inF = t.cols(), zeroWords = gptqPackedWords(outF, bits);
     for (int64_t i = 0; i < count; ++i) {
         const int64_t r = (first + i) / inF, c = (first + i) % inF;
-        const uint32_t code = gptqField(load<uint32_t>(t.data + ((c / per) * outF + r) * 4), c % per, bits);
+        const uint32_t code = gptqPackedCode(t.data + r * 4, outF, c, bits);
         const int64_t g = t.gptq.gIdx ? load<int32_t>(t.gptq.gIdx + c * 4) : c / t.groupSize;
         IntGrid grid;
         grid.maxq = (1 << bits) - 1;
         grid.scale = f16ToFloat(load<uint16_t>(t.scales + (g * outF + r) * 2));
-        grid.zero = double(gptqField(load<uint32_t>(t.gptq.qzeros + (g * (outF / per) + r / per) * 4), r % per, bits)) +
-                    t.gptq.zeroOffset;
+        grid.zero = double(gptqPackedCode(t.gptq.qzeros + g * zeroWords * 4, 1, r, bits)) + t.gptq.zeroOffset;
         out[i] = dequantizeCode(int(code), grid);
     }
 }
@@ -108,6 +107,7 @@ void decodeToFloat(const TensorView& t, int64_t first, int64_t count, float* out
         decodeQ4_0(p + first / 32 * 18, count / 32, out);
         return;
     case DType::Gptq2: decodeGptq(t, 2, first, count, out); return;
+    case DType::Gptq3: decodeGptq(t, 3, first, count, out); return;
     case DType::Gptq4: decodeGptq(t, 4, first, count, out); return;
     case DType::Gptq8: decodeGptq(t, 8, first, count, out); return;
     }

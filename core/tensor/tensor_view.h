@@ -23,7 +23,7 @@ struct TensorView {
     // flattened tensor, so numel() is a multiple of groupSize.
     const std::byte* scales = nullptr;
     int64_t groupSize = 0;
-    // GPTQ packed (dtype Gptq2/4/8, formats/gptq_packed.h): data is qweight
+    // GPTQ packed (dtype Gptq2/3/4/8, formats/gptq_packed.h): data is qweight
     // int32 [in * bits / 32, out], `scales` is F16 [groups, out], and these
     // give the other parts; the shape is the logical [out, in]. Element
     // (r, c) decodes as scale * (code - zero) of group gIdx[c] (c / groupSize

@@ -4,7 +4,9 @@
 // tensors byte for byte and the weights within BF16 rounding; a GPTQ packed
 // export re-opens to exactly the weights of the grids with F16-rounded scales
 // (and perplexity), within F16 scale rounding of the in-memory model; bad
-// output paths, 3-bit packing and failures midway leave nothing behind.
+// output paths, bit widths GPTQ cannot pack and failures midway leave nothing
+// behind (3 bits: test_export_gptq3.cpp; GGUF and llama2.c sources:
+// test_export_sources.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -166,7 +168,9 @@ QS_TEST(fakeBf16ExportKeepsOtherTensorsAndRoundsWeights) {
             QS_CHECK(std::memcmp(e.data, t.data, size_t(t.nbytes)) == 0);
             continue;
         }
-        const auto& want = fakeBlocks(model, spec)(linear->block).linear[size_t(linear->projection)].w;
+        // The block is held here: a reference into the source's returned temporary would dangle.
+        const DecoderBlockWeights block = fakeBlocks(model, spec)(linear->block);
+        const auto& want = block.linear[size_t(linear->projection)].w;
         const auto got = decoded(e);
         for (size_t i = 0; i < want.size(); ++i) {
             QS_CHECK_EQ(got[i], bf16ToFloat(floatToBf16(want[i])));
@@ -270,13 +274,13 @@ QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
     writeFakeQuantExport(*src, fakeBlocks(model, spec), overwrite, root + "/full");
     QS_CHECK(!fs::exists(root + "/full/keep.txt") && fs::exists(root + "/full/model.safetensors"));
 
-    QuantSpec w3 = spec;
-    w3.bits = 3;
-    QS_CHECK_THROWS_WITH(gptqLayoutFor(w3), "3-bit codes straddle int32 words");
-    GptqLayout layout3 = gptqLayoutFor(spec);
-    layout3.bits = 3;
-    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, w3), layout3, optionsFor(w3, std::nullopt), root + "/w3"),
-                         "not 3");
+    QuantSpec w5 = spec;
+    w5.bits = 5;
+    QS_CHECK_THROWS_WITH(gptqLayoutFor(w5), "packs 2, 3, 4 or 8 bits, not 5");
+    GptqLayout layout5 = gptqLayoutFor(spec);
+    layout5.bits = 5;
+    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, w5), layout5, optionsFor(w5, std::nullopt), root + "/w5"),
+                         "not 5");
 
     // A block source failing at block 2 leaves neither the target nor its stage.
     const auto failing = [&](int b) {
@@ -302,12 +306,12 @@ QS_TEST(packedCheckpointWithUnsupportedBitsIsRefusedByTheReader) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
     const QuantSpec spec = w4g128(true);
-    const std::string out = qs::test::tempDir() + "/gptq-3bit-config";
+    const std::string out = qs::test::tempDir() + "/gptq-5bit-config";
     writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), optionsFor(spec, std::nullopt), out);
     QS_CHECK_EQ(std::string(dtypeName(openCheckpoint(out)->at("model.layers.3.mlp.down_proj.weight").dtype)),
                 std::string("GPTQ4"));
     auto config = readJson(out + "/config.json");
-    config["quantization_config"]["bits"] = 3;
+    config["quantization_config"]["bits"] = 5;
     std::ofstream(out + "/config.json") << config.dump(2);
-    QS_CHECK_THROWS_WITH(openCheckpoint(out), "config.json: quantization_config: GPTQ with 3 bits is not supported");
+    QS_CHECK_THROWS_WITH(openCheckpoint(out), "config.json: quantization_config: GPTQ with 5 bits is not supported");
 }
