@@ -16,9 +16,11 @@
 #include "cpu/fp8_e4m3.h"
 #include "cpu/half_float.h"
 #include "cpu/hessian.h"
+#include "cpu/int8_linear.h"
 #include "cpu/log_softmax.h"
 #include "cpu/matmul.h"
 #include "cpu/rmsnorm.h"
+#include "cpu/stager_slots.h"
 #include "cpu/swiglu.h"
 #ifdef QS_HAVE_CUDA
 #include "cuda/cuda_module.h"
@@ -37,6 +39,26 @@ public:
 
 private:
     HessianAccumulator acc_;
+};
+
+// Nothing to copy on the CPU: the block is computed on where it lies.
+class CpuBlockStager final : public BlockStager {
+public:
+    explicit CpuBlockStager(size_t slotBytes) : slotBytes_(slotBytes) {}
+    size_t slotBytes() const override { return slotBytes_; }
+    void stage(const void* src, size_t bytes) override {
+        if (bytes > slotBytes_)
+            throw std::invalid_argument("BlockStager: a block of " + std::to_string(bytes) + " bytes exceeds the slot's " +
+                                        std::to_string(slotBytes_));
+        blocks_[slots_.claimForStage()] = src;
+    }
+    const void* acquire() override { return blocks_[slots_.claimForAcquire()]; }
+    void release() override { slots_.releaseAcquired(); }
+
+private:
+    size_t slotBytes_;
+    StagerSlots slots_;
+    const void* blocks_[2] = {nullptr, nullptr};
 };
 
 class CpuBackend final : public KernelBackend {
@@ -117,6 +139,14 @@ public:
         qs::logSumExpRows(x, rows, cols, out);
     }
 
+    void quantizeRowsInt8(const float* x, int64_t rows, int64_t cols, int8_t* codes, float* scales) const override {
+        qs::quantizeRowsInt8(x, rows, cols, codes, scales);
+    }
+    void linearForwardInt8(const int8_t* xq, const float* xScale, int64_t rows, int64_t in, const int8_t* wq,
+                           const float* wScale, int64_t out, float* y, bool accumulate) const override {
+        qs::linearForwardInt8(xq, xScale, rows, in, wq, wScale, out, y, accumulate);
+    }
+
     std::unique_ptr<HessianBuilder> makeHessian(int64_t cols) const override {
         return std::make_unique<CpuHessianBuilder>(cols);
     }
@@ -131,6 +161,12 @@ public:
         // Row-major U is the column-major buffer of Uᵀ = L.
         m = inverse.matrixL();
         return true;
+    }
+    std::unique_ptr<GptqSweep> makeGptqSweep(double* w, int64_t rows, int64_t cols, const double* u) const override {
+        return makeCpuGptqSweep(w, rows, cols, u);
+    }
+    std::unique_ptr<BlockStager> makeBlockStager(size_t slotBytes) const override {
+        return std::make_unique<CpuBlockStager>(slotBytes);
     }
 };
 

@@ -10,6 +10,7 @@
 // API for the layer-major pipeline comes on top of the same kernels.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "cpu/attention.h"
+#include "cpu/gptq_sweep.h"
 #include "cpu/int_grid.h"
 #include "cpu/rope.h"
 #include "cpu/tensor_moments.h"
@@ -54,6 +56,31 @@ public:
     virtual int64_t samples() const = 0;
     // H [cols, cols] row-major, both triangles filled; the builder is spent.
     virtual std::vector<double> takeMatrix() = 0;
+};
+
+// Brings a sequence of host blocks (decoder block i + 1's weights while block
+// i computes: the layer-major pipeline's streaming) to where the backend
+// computes, in two slots. The CUDA stager copies each block into a pinned
+// buffer and from there to the device on its own stream, so the copy of the
+// next block overlaps the work on the current one; the CPU stager copies
+// nothing and hands back the host pointer. Use: stage(0); then per block i:
+// p = acquire(); stage(i + 1); compute on p; release().
+class BlockStager {
+public:
+    virtual ~BlockStager() = default;
+    virtual size_t slotBytes() const = 0;
+    // Starts bringing [src, src + bytes) over into the slot not in use and
+    // returns (the CUDA copy is asynchronous; src may be reused on return).
+    // std::invalid_argument when bytes > slotBytes(); std::logic_error when
+    // both slots are taken (two blocks staged and the older not released).
+    virtual void stage(const void* src, size_t bytes) = 0;
+    // The oldest staged block, waiting until its copy is complete: a device
+    // pointer on the GPU, src itself on the CPU (which must then stay valid
+    // until release). std::logic_error when nothing is staged.
+    virtual const void* acquire() = 0;
+    // The work queued on the acquired block so far is all there will be:
+    // its slot may be refilled once that work has run.
+    virtual void release() = 0;
 };
 
 class KernelBackend {
@@ -102,6 +129,12 @@ public:
     virtual void swigluInPlace(float* gate, const float* up, int64_t n) const = 0;
     virtual void logSumExpRows(const float* x, int64_t rows, int64_t cols, double* out) const = 0;
 
+    // --- INT8 W8A8 (cpu/int8_linear.h): per-row int8 codes and scales on the
+    // 8-bit symmetric fake-quant grid, and y = (xq · wqᵀ in int32) * xScale[r] * wScale[o].
+    virtual void quantizeRowsInt8(const float* x, int64_t rows, int64_t cols, int8_t* codes, float* scales) const = 0;
+    virtual void linearForwardInt8(const int8_t* xq, const float* xScale, int64_t rows, int64_t in, const int8_t* wq,
+                                   const float* wScale, int64_t out, float* y, bool accumulate) const = 0;
+
     // --- GPTQ (core/quant/gptq.h)
     virtual std::unique_ptr<HessianBuilder> makeHessian(int64_t cols) const = 0;
     // h: H [n, n] symmetric positive definite, row-major. Replaced by the upper
@@ -109,6 +142,14 @@ public:
     // reference's cholesky, cholesky_inverse, cholesky(upper=True). Returns
     // false, h undefined, when H is not positive definite.
     virtual bool upperCholeskyOfInverse(double* h, int64_t n) const = 0;
+    // GPTQ's column sweep over one layer (cpu/gptq_sweep.h): w [rows, cols]
+    // column-major is work space (overwritten) and u [cols, cols] the
+    // column-major upper factor; both must outlive the sweep. The CUDA sweep
+    // copies both to the device once and keeps W there between blocks.
+    virtual std::unique_ptr<GptqSweep> makeGptqSweep(double* w, int64_t rows, int64_t cols, const double* u) const = 0;
+
+    // --- streaming (BlockStager above): two slots of slotBytes each.
+    virtual std::unique_ptr<BlockStager> makeBlockStager(size_t slotBytes) const = 0;
 };
 
 // The backend for a resolved device (Device::Cuda only when resolveDevice gave

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+
+#include "backend.h"
+#include "cpu/gptq_sweep.h"
 
 namespace qs {
 
@@ -36,6 +40,12 @@ void fitGroupGrids(const Matrix& w, int64_t first, int64_t count, const GptqOpti
     }
 }
 
+[[noreturn]] void throwNotPositiveDefinite(double dampAdded, const std::string& layer) {
+    throw std::runtime_error("GPTQ " + layer + ": the Hessian is not positive definite even after adding " +
+                             std::to_string(dampAdded) +
+                             " to its diagonal; raise the dampening or use more calibration tokens");
+}
+
 // The upper triangular U with H^-1 = Uᵀ U (the reference takes cholesky,
 // cholesky_inverse, then cholesky(upper=True)). With J the reversal matrix,
 // J H J = M Mᵀ (M lower), and U = J M^-1 J is upper with
@@ -46,10 +56,7 @@ Matrix upperCholeskyOfInverse(Eigen::Map<Matrix>& h, double dampAdded, const std
     const int64_t n = h.rows();
     h.reverseInPlace();
     Eigen::LLT<Eigen::Ref<Matrix>> llt(h);  // in place: M in the lower triangle
-    if (llt.info() != Eigen::Success)
-        throw std::runtime_error("GPTQ " + layer + ": the Hessian is not positive definite even after adding " +
-                                 std::to_string(dampAdded) +
-                                 " to its diagonal; raise the dampening or use more calibration tokens");
+    if (llt.info() != Eigen::Success) throwNotPositiveDefinite(dampAdded, layer);
     // M^-1 panel by panel: panel columns [j0, j0 + b) are zero above row j0,
     // so each is one triangular solve of the trailing block (n³/3 flops).
     Matrix u = Matrix::Zero(n, n);
@@ -61,6 +68,67 @@ Matrix upperCholeskyOfInverse(Eigen::Map<Matrix>& h, double dampAdded, const std
     }
     u.reverseInPlace();
     return u;
+}
+
+// The same U from a backend (on a GPU: cuSOLVER). Its U comes back row-major,
+// which read column-major is Uᵀ; H is symmetric, so either order goes in.
+Matrix backendUpperCholeskyOfInverse(const KernelBackend& backend, Eigen::Map<Matrix>& h, double dampAdded,
+                                     const std::string& layer) {
+    if (!backend.upperCholeskyOfInverse(h.data(), h.rows())) throwNotPositiveDefinite(dampAdded, layer);
+    return h.transpose();
+}
+
+// How the options group a layer's columns into grids.
+struct GroupLayout {
+    bool perChannel;     // one grid per row for all columns
+    bool dynamicGroups;  // grids fitted when the sweep reaches a group, on updated weights
+    int64_t groupCols;   // columns per group (cols when per channel)
+};
+GroupLayout groupLayoutOf(const GptqOptions& o, int64_t cols) {
+    const bool perChannel = o.groupSize == 0;
+    return {perChannel, !perChannel && !o.staticGroups, perChannel ? cols : o.groupSize};
+}
+
+// Quantizes the (permuted) columns block by block, fitting each dynamic
+// group's grids on the sweep's current values when the group is reached, and
+// puts the codes and values back in original column order (perm[k]: the
+// original column quantized k-th).
+void sweepColumns(GptqSweep& sweep, const GptqOptions& o, const std::vector<int64_t>& perm, GptqResult& r) {
+    const int64_t rows = r.outFeatures, cols = r.inFeatures;
+    const auto [perChannel, dynamicGroups, groupCols] = groupLayoutOf(o, cols);
+    const int64_t maxBlock = std::min(o.blockSize, cols);
+    std::vector<int32_t> setOfColumn(static_cast<size_t>(maxBlock));
+    std::vector<uint8_t> blockCodes(static_cast<size_t>(rows * maxBlock));
+    std::vector<float> blockValues(blockCodes.size());
+    for (int64_t i1 = 0, i2 = 0; i1 < cols; i1 = i2) {
+        i2 = std::min(i1 + o.blockSize, cols);
+        // A dynamic group's grid is fitted on its columns' updated values: end
+        // the block at the next group start so those values are all current
+        // (blocking then never changes which values a grid sees), and a group
+        // always starts at a block's first column.
+        if (dynamicGroups) {
+            i2 = std::min(i2, (i1 / groupCols + 1) * groupCols);
+            if (i1 % groupCols == 0) {
+                Matrix current(rows, std::min(groupCols, cols - i1));
+                sweep.readColumns(i1, current.cols(), current.data());
+                fitGroupGrids(current, 0, current.cols(), o, &r.grids[size_t((i1 / groupCols) * rows)]);
+            }
+        }
+        const int64_t count = i2 - i1;
+        // Dynamic act-order groups are runs of the quantization order; static ones runs of original columns.
+        for (int64_t i = 0; i < count; ++i)
+            setOfColumn[size_t(i)] =
+                perChannel ? 0 : int32_t((dynamicGroups ? i1 + i : perm[size_t(i1 + i)]) / groupCols);
+        sweep.quantizeBlock(i1, i2, r.grids.data(), r.groups, setOfColumn.data(), blockCodes.data(),
+                            blockValues.data());
+        for (int64_t i = 0; i < count; ++i) {
+            const int64_t original = perm[size_t(i1 + i)];
+            for (int64_t row = 0; row < rows; ++row) {
+                r.codes[size_t(row * cols + original)] = blockCodes[size_t(i * rows + row)];
+                r.dequantized[size_t(row * cols + original)] = blockValues[size_t(i * rows + row)];
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -85,9 +153,7 @@ GptqResult gptqQuantize(const LinearWeights& weights, std::vector<double> hessia
 
     Eigen::Map<Matrix> h(hessian.data(), cols, cols);
     Matrix w = Eigen::Map<const RowMajorF>(weights.w.data(), rows, cols).cast<double>();
-    const bool perChannel = o.groupSize == 0;
-    const bool dynamicGroups = !perChannel && !o.staticGroups;
-    const int64_t groupCols = perChannel ? cols : o.groupSize;
+    const auto [perChannel, dynamicGroups, groupCols] = groupLayoutOf(o, cols);
 
     GptqResult r;
     r.outFeatures = rows;
@@ -126,45 +192,16 @@ GptqResult gptqQuantize(const LinearWeights& weights, std::vector<double> hessia
 
     const double dampAdded = o.damp * h.diagonal().mean();
     h.diagonal().array() += dampAdded;
-    const Matrix u = upperCholeskyOfInverse(h, dampAdded, layer);
+    const Matrix u = o.backend ? backendUpperCholeskyOfInverse(*o.backend, h, dampAdded, layer)
+                               : upperCholeskyOfInverse(h, dampAdded, layer);
     std::vector<double>().swap(hessian);  // h is dead from here; free its memory before the sweep
 
     r.dequantized.resize(static_cast<size_t>(rows * cols));
     r.codes.resize(static_cast<size_t>(rows * cols));
-    Matrix err(rows, std::min(o.blockSize, cols));
-    const IntGrid* grid = r.grids.data();
-    for (int64_t i1 = 0, i2 = 0; i1 < cols; i1 = i2) {
-        i2 = std::min(i1 + o.blockSize, cols);
-        // A dynamic group's grid is fitted on its columns' updated values: end
-        // the block at the next group start so those values are all current
-        // (blocking then never changes which values a grid sees).
-        if (dynamicGroups) i2 = std::min(i2, (i1 / groupCols + 1) * groupCols);
-        const int64_t count = i2 - i1;
-        for (int64_t i = 0; i < count; ++i) {
-            const int64_t col = i1 + i, original = perm[size_t(col)];
-            if (dynamicGroups) {
-                grid = &r.grids[size_t((col / groupCols) * rows)];
-                if (col % groupCols == 0)
-                    fitGroupGrids(w, col, std::min(groupCols, cols - col), o, &r.grids[size_t((col / groupCols) * rows)]);
-            } else if (!perChannel) {
-                grid = &r.grids[size_t((original / groupCols) * rows)];
-            }
-            const double d = u(col, col);
-            for (int64_t row = 0; row < rows; ++row) {
-                const double x = w(row, col);
-                const int code = quantizeToCode(x, grid[row]);
-                const double q = grid[row].scale * (double(code) - grid[row].zero);
-                err(row, i) = (x - q) / d;
-                r.codes[size_t(row * cols + original)] = uint8_t(code);
-                r.dequantized[size_t(row * cols + original)] = float(q);
-            }
-            // Alg. 1: spread this column's error over the block's later columns.
-            const int64_t rest = count - i - 1;
-            if (rest > 0) w.middleCols(col + 1, rest).noalias() -= err.col(i) * u.row(col).segment(col + 1, rest);
-        }
-        // The lazy batch update of every column right of the block.
-        if (i2 < cols) w.rightCols(cols - i2).noalias() -= err.leftCols(count) * u.block(i1, i2, count, cols - i2);
-    }
+    // w becomes the sweep's work space (the CPU sweep updates it in place).
+    const std::unique_ptr<GptqSweep> sweep = o.backend ? o.backend->makeGptqSweep(w.data(), rows, cols, u.data())
+                                                       : makeCpuGptqSweep(w.data(), rows, cols, u.data());
+    sweepColumns(*sweep, o, perm, r);
 
     r.gIdx.resize(static_cast<size_t>(cols));
     for (int64_t k = 0; k < cols; ++k) {

@@ -17,6 +17,8 @@
 
 namespace qs {
 
+class KernelBackend;
+
 struct GptqOptions {
     int bits = 4;               // 2..8
     bool symmetric = true;
@@ -29,6 +31,11 @@ struct GptqOptions {
     bool staticGroups = false;
     double damp = 0.01;         // fraction of mean(diag H) added to the diagonal
     int64_t blockSize = 128;    // columns per lazy batch update (does not change the result)
+    // Where the factorization and the column sweep run (kernels/backend.h);
+    // null: the CPU, in this process's fastest way. A backend's own Cholesky
+    // route and GEMMs round differently in the last bits, so a few codes at
+    // rounding boundaries may differ from the CPU's (test_backend_parity).
+    const KernelBackend* backend = nullptr;
 };
 
 // What a packed GPTQ export needs, plus the dequantized weights to compute with.

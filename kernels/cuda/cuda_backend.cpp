@@ -77,8 +77,22 @@ public:
         cuda::logSumExpRows(x, rows, cols, out);
     }
 
+    void quantizeRowsInt8(const float* x, int64_t rows, int64_t cols, int8_t* codes, float* scales) const override {
+        cuda::quantizeRowsInt8(x, rows, cols, codes, scales);
+    }
+    void linearForwardInt8(const int8_t* xq, const float* xScale, int64_t rows, int64_t in, const int8_t* wq,
+                           const float* wScale, int64_t out, float* y, bool accumulate) const override {
+        cuda::linearForwardInt8(xq, xScale, rows, in, wq, wScale, out, y, accumulate);
+    }
+
     std::unique_ptr<HessianBuilder> makeHessian(int64_t cols) const override { return makeHessianBuilder(cols); }
     bool upperCholeskyOfInverse(double* h, int64_t n) const override { return cuda::upperCholeskyOfInverse(h, n); }
+    std::unique_ptr<GptqSweep> makeGptqSweep(double* w, int64_t rows, int64_t cols, const double* u) const override {
+        return cuda::makeGptqSweep(w, rows, cols, u);
+    }
+    std::unique_ptr<BlockStager> makeBlockStager(size_t slotBytes) const override {
+        return cuda::makeBlockStager(slotBytes);
+    }
 };
 
 }  // namespace

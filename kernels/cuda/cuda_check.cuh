@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,15 @@ private:
 
 // Threads per block of the elementwise and row kernels (a multiple of the warp).
 inline constexpr int kBlockThreads = 256;
+
+// A size or leading dimension handed to cuBLAS or cuSOLVER, which take int:
+// std::invalid_argument naming the op and the size when it does not fit.
+inline int libraryDim(int64_t v, const char* op, const char* name) {
+    if (v < 0 || v > INT_MAX)
+        throw std::invalid_argument(std::string(op) + " (CUDA): " + name + " = " + std::to_string(v) +
+                                    " is outside cuBLAS's int range");
+    return int(v);
+}
 
 inline unsigned blocksFor(int64_t n, int64_t perBlock = kBlockThreads, int64_t cap = 65535) {
     const int64_t b = (n + perBlock - 1) / perBlock;

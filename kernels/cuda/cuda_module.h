@@ -13,7 +13,7 @@ namespace qs::cuda {
 // Raised whenever ModuleProbe or KernelBackend's table of ops changes: a
 // module left over from another build is refused instead of being called
 // through a table it does not have.
-inline constexpr int kModuleAbiVersion = 1;
+inline constexpr int kModuleAbiVersion = 2;  // 2: INT8 W8A8 ops, the GPTQ sweep, the block stager
 inline constexpr const char* kModuleFileName = "libqs_cuda.so";
 inline constexpr const char* kModuleEntryPoint = "qs_cuda_backend_probe";
 

@@ -58,4 +58,15 @@ std::unique_ptr<HessianBuilder> makeHessianBuilder(int64_t cols);
 // cholesky.cu
 bool upperCholeskyOfInverse(double* h, int64_t n);
 
+// gptq_sweep.cu
+std::unique_ptr<GptqSweep> makeGptqSweep(double* w, int64_t rows, int64_t cols, const double* u);
+
+// block_stager.cu
+std::unique_ptr<BlockStager> makeBlockStager(size_t slotBytes);
+
+// int8_linear.cu
+void quantizeRowsInt8(const float* x, int64_t rows, int64_t cols, int8_t* codes, float* scales);
+void linearForwardInt8(const int8_t* xq, const float* xScale, int64_t rows, int64_t in, const int8_t* wq,
+                       const float* wScale, int64_t out, float* y, bool accumulate);
+
 }  // namespace qs::cuda

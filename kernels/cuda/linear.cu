@@ -5,10 +5,6 @@
 // stays off TF32 (CUBLAS_COMPUTE_32F, not _FAST_TF32) so it matches the CPU
 // to float32 rounding; the BF16 variant multiplies BF16 on the tensor cores
 // and accumulates in float32.
-#include <climits>
-#include <stdexcept>
-#include <string>
-
 #include "cuda/cuda_check.cuh"
 #include "cuda/cuda_context.cuh"
 #include "cuda/cuda_ops.h"
@@ -17,17 +13,11 @@ namespace qs::cuda {
 
 namespace {
 
-int gemmDim(int64_t v, const char* name) {
-    if (v < 0 || v > INT_MAX)
-        throw std::invalid_argument(std::string("linearForward (CUDA): ") + name + " = " + std::to_string(v) +
-                                    " is outside cuBLAS's int range");
-    return int(v);
-}
-
 template <typename T>
 void gemm(const T* x, int64_t rows, int64_t in, const T* w, int64_t out, float* y, bool accumulate,
           cudaDataType_t inType) {
-    const int m = gemmDim(out, "out"), n = gemmDim(rows, "rows"), k = gemmDim(in, "in");
+    const int m = libraryDim(out, "linearForward", "out"), n = libraryDim(rows, "linearForward", "rows"),
+              k = libraryDim(in, "linearForward", "in");
     if (m == 0 || n == 0) return;
     const int ld = k > 0 ? k : 1;  // cuBLAS rejects a leading dimension of 0
     DeviceBuffer<T> dx(x, rows * in), dw(w, out * in);

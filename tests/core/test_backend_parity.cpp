@@ -8,131 +8,19 @@
 // here (or an exact identity), and the test can still fail.
 // To add an op: a QS_TEST that builds inputs with Rng, runs cpu() and each of
 // others() on copies, and compares with the matching helper and a kTol entry.
-#include <algorithm>
+#include <array>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <limits>
-#include <memory>
-#include <random>
 #include <vector>
 
-#include "backend.h"
-#include "check.h"
+#include "backend_parity.h"
 #include "cpu/fake_quant.h"
 #include "cpu/fp8_e4m3.h"
+#include "cpu/int8_linear.h"
 #include "tensor/dtype.h"
 
 using namespace qs;
-
-namespace {
-
-// Tolerances per op: relative Frobenius error ||got - ref|| / ||ref|| unless named otherwise.
-namespace kTol {
-constexpr double kGemmF32 = 1e-5;        // float32 GEMM, another summation order
-constexpr double kGemmBf16 = 1e-4;       // BF16 products exact in float32; tensor-core accumulation order
-constexpr double kRowOp = 2e-6;          // RMSNorm, RoPE, SwiGLU: a few float32 roundings
-constexpr double kAttention = 1e-5;      // dot products, softmax and weighted sums in float32
-constexpr double kLogSumExpAbs = 1e-5;   // absolute, per row (values near log(cols) + max)
-constexpr double kSumRelToAbs = 1e-12;   // float64 sums, relative to sum |x|
-constexpr double kHessian = 1e-5;        // float32 slab Gram matrices folded in float64
-constexpr double kCholesky = 1e-9;       // float64 factorizations of a well-conditioned H
-constexpr int kSymlogBinMoves = 2;       // symlog uses log10: a last-ulp difference may move a value at a bin edge
-}  // namespace kTol
-
-const KernelBackend& cpu() {
-    static const auto backend = makeKernelBackend(Device::Cpu);
-    return *backend;
-}
-
-// The backends to compare with the CPU: CUDA when a GPU is there.
-const std::vector<std::unique_ptr<KernelBackend>>& others() {
-    static const auto list = [] {
-        std::vector<std::unique_ptr<KernelBackend>> l;
-        const DeviceChoice choice = resolveDevice("auto");
-        if (choice.device == Device::Cuda) {
-            std::printf("CUDA backend: %s\n", choice.line.c_str());
-            l.push_back(makeKernelBackend(Device::Cuda));
-        } else {
-            std::printf("CUDA backend: not available (%s) - parity run on CPU only\n", choice.line.c_str());
-        }
-        return l;
-    }();
-    return list;
-}
-
-struct Rng {
-    std::mt19937_64 gen;
-    explicit Rng(uint64_t seed) : gen(seed) {}
-    std::vector<float> normal(int64_t n, double sd = 1.0) {
-        std::normal_distribution<double> d(0.0, sd);
-        std::vector<float> v(static_cast<size_t>(n));
-        for (float& x : v) x = float(d(gen));
-        return v;
-    }
-};
-
-bool sameFloat(float a, float b) {
-    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-    return std::memcmp(&a, &b, 4) == 0;
-}
-
-// Elements whose bits differ (NaN matches any NaN).
-template <typename T>
-int64_t mismatches(const std::vector<T>& a, const std::vector<T>& b) {
-    int64_t bad = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        if constexpr (std::is_same_v<T, float>)
-            bad += !sameFloat(a[i], b[i]);
-        else
-            bad += a[i] != b[i];
-    }
-    return bad;
-}
-
-// ||got - ref|| / ||ref||; infinity when sizes or NaN positions differ.
-template <typename A, typename B>
-double relError(const std::vector<A>& got, const std::vector<B>& ref) {
-    if (got.size() != ref.size()) return std::numeric_limits<double>::infinity();
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < got.size(); ++i) {
-        const double g = double(got[i]), r = double(ref[i]);
-        if (std::isnan(g) || std::isnan(r)) {
-            if (std::isnan(g) != std::isnan(r)) return std::numeric_limits<double>::infinity();
-            continue;
-        }
-        num += (g - r) * (g - r);
-        den += r * r;
-    }
-    return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-}
-
-// Runs `op` on a copy of `input` with every backend and checks that the
-// others reproduce the CPU's values bit for bit; returns the CPU's result.
-template <typename Op>
-std::vector<float> exactInPlace(const std::vector<float>& input, Op op) {
-    std::vector<float> ref = input;
-    op(cpu(), ref.data());
-    for (const auto& b : others()) {
-        std::vector<float> got = input;
-        op(*b, got.data());
-        QS_CHECK_EQ(mismatches(got, ref), 0);
-    }
-    return ref;
-}
-
-// A weight-like matrix with the values that trip fake quantization: one NaN,
-// one Inf, an all-zero row and a row with one outlier.
-std::vector<float> awkwardMatrix(Rng& rng, int64_t rows, int64_t cols) {
-    std::vector<float> x = rng.normal(rows * cols, 0.02);
-    x[3] = std::numeric_limits<float>::quiet_NaN();
-    x[size_t(cols + 5)] = std::numeric_limits<float>::infinity();
-    std::fill(x.begin() + 2 * cols, x.begin() + 3 * cols, 0.0f);
-    x[size_t(3 * cols + 1)] = 0.9f;
-    return x;
-}
-
-}  // namespace
+using namespace qs::parity;
 
 QS_TEST(device_resolution_names_what_it_found) {
     QS_CHECK(resolveDevice("cpu").device == Device::Cpu);
@@ -546,5 +434,50 @@ QS_TEST(cholesky_of_the_inverse_is_upper_and_exact) {
         QS_CHECK(relError(got, u) < kTol::kCholesky);
         scratch = notPd;
         QS_CHECK(!b->upperCholeskyOfInverse(scratch.data(), 2));
+    }
+}
+
+QS_TEST(int8_w8a8_equals_fake_quant_and_is_exact_across_backends) {
+    Rng rng(121);
+    // 64 x 256 x 48: cuBLAS's int8 tensor-core path; 33 x 70 x 17: the plain kernel (k, out not multiples of 4).
+    for (const auto [rows, in, out] : {std::array<int64_t, 3>{64, 256, 48}, std::array<int64_t, 3>{33, 70, 17}}) {
+        std::vector<float> x = rng.normal(rows * in), w = awkwardMatrix(rng, out, in);
+        for (int64_t r = 0; r < rows; ++r) x[size_t(r * in + 5)] *= 30.0f;  // an outlier channel
+        x[size_t(2 * in + 1)] = std::numeric_limits<float>::quiet_NaN();    // row 2 of y must come out NaN
+        const std::vector<float> y0 = rng.normal(rows * out);
+        std::vector<int8_t> xq(x.size()), wq(w.size());
+        std::vector<float> xs(size_t(rows), 0.0f), ws(size_t(out), 0.0f);
+        cpu().quantizeRowsInt8(x.data(), rows, in, xq.data(), xs.data());
+        cpu().quantizeRowsInt8(w.data(), out, in, wq.data(), ws.data());
+        std::vector<float> y = y0;
+        cpu().linearForwardInt8(xq.data(), xs.data(), rows, in, wq.data(), ws.data(), out, y.data(), true);
+
+        // y0 + fake-quant(x) · fake-quant(W)ᵀ in float64, NaN where a row or channel held NaN/Inf.
+        std::vector<float> fx = x, fw = w;
+        cpu().fakeQuantizeIntRows(fx.data(), rows, in, in, 8, true);
+        cpu().fakeQuantizeIntRows(fw.data(), out, in, in, 8, true);
+        std::vector<double> ref(y.size());
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t o = 0; o < out; ++o) {
+                double sum = y0[size_t(r * out + o)];
+                for (int64_t k = 0; k < in; ++k) sum += double(fx[size_t(r * in + k)]) * fw[size_t(o * in + k)];
+                ref[size_t(r * out + o)] = std::isfinite(sum) ? sum : std::numeric_limits<double>::quiet_NaN();
+            }
+        QS_CHECK(relError(y, ref) < kTol::kInt8VsFakeQuant);
+        // The NaN row of x, and W's channels 0 (a NaN) and 1 (an Inf), give NaN; the rest stays finite.
+        QS_CHECK(std::isnan(y[size_t(2 * out + 4)]) && std::isnan(y[size_t(out)]) && std::isnan(y[1]));
+        QS_CHECK(std::isfinite(y[size_t(out + 7)]));
+
+        for (const auto& b : others()) {
+            std::vector<int8_t> gotXq(xq.size(), 99), gotWq(wq.size(), 99);
+            std::vector<float> gotXs(xs.size(), -1.0f), gotWs(ws.size(), -1.0f);
+            b->quantizeRowsInt8(x.data(), rows, in, gotXq.data(), gotXs.data());
+            b->quantizeRowsInt8(w.data(), out, in, gotWq.data(), gotWs.data());
+            QS_CHECK(gotXq == xq && gotWq == wq);
+            QS_CHECK_EQ(mismatches(gotXs, xs) + mismatches(gotWs, ws), 0);
+            std::vector<float> got = y0;
+            b->linearForwardInt8(xq.data(), xs.data(), rows, in, wq.data(), ws.data(), out, got.data(), true);
+            QS_CHECK_EQ(mismatches(got, y), 0);  // exact int32 sums, the same three float roundings
+        }
     }
 }
