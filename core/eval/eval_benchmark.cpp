@@ -74,7 +74,8 @@ EvalBenchmarkResult benchmarkEval(const EvalBenchmarkOptions& o) {
         r.gemmSize = kGemmSize;
         r.gemmFlops = measureGemmFlops(kGemmSize, 3);
         const TokenBatch windows = cutWindows(syntheticIds(r.tokens, c.vocabSize), r.ctx, r.windows, "synthetic ids");
-        const PerplexityOptions popts;
+        PerplexityOptions popts;
+        popts.backend = o.backend;
         r.seconds = bestSeconds(o.repeats, [&] { evaluatePerplexity(model, windows, popts); });
     } catch (...) {
         setComputeThreads(previousThreads);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "backend.h"
 #include "formats/model_config.h"
 
 namespace qs {
@@ -20,6 +21,7 @@ struct EvalBenchmarkOptions {
     int64_t windows = 32;  // windows evaluated (token ids are synthetic: speed does not depend on them)
     int threads = 2;
     int repeats = 2;       // best of
+    const KernelBackend* backend = nullptr;  // where the evaluation runs; nullptr: the CPU
 };
 
 struct EvalBenchmarkResult {

@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cpu/log_softmax.h"
 #include "eval/text_windows.h"
 #include "formats/format_error.h"
+#include "model/default_backend.h"
 #include "model/layer_major.h"
 #include "tokenize/tokenizer.h"
 
@@ -39,7 +39,7 @@ void visitScoredRowsInOnePass(const LlamaModel& model, const TokenBatch& batch, 
     runLayerMajor(model, batch, rows,
                   [&](const int64_t* r, int64_t count, const float* logits) {
                       lse.resize(size_t(count));
-                      logSumExpRows(logits, count, vocab, lse.data());
+                      backendOrCpu(lm.backend).logSumExpRows(logits, count, vocab, lse.data());
                       for (int64_t i = 0; i < count; ++i)
                           visit(position++, batch.tokens[size_t(r[i] + 1)], logits + i * vocab, lse[size_t(i)]);
                   },
@@ -62,6 +62,11 @@ PerplexityResult NllAccumulator::result(int64_t ctx, int64_t windows) const {
     return r;
 }
 
+int64_t windowsPerPass(const ModelConfig& config, const TokenBatch& windows, const PerplexityOptions& options) {
+    const int64_t bytesPerWindow = std::max<int64_t>(1, windows.longest()) * config.hiddenSize * int64_t(sizeof(float));
+    return std::max<int64_t>(1, options.maxHiddenBytes / bytesPerWindow);
+}
+
 void visitScoredRows(const LlamaModel& model, const TokenBatch& windows, const PerplexityOptions& options,
                      const JobControl* job, const ScoredRowVisitor& visit) {
     if (windows.sequences() == 0) throw std::invalid_argument("perplexity: no windows");
@@ -70,14 +75,14 @@ void visitScoredRows(const LlamaModel& model, const TokenBatch& windows, const P
     if (c.maxPositions > 0 && longest > c.maxPositions)
         throw std::invalid_argument("windows of " + std::to_string(longest) + " tokens exceed the model's " +
                                     std::to_string(c.maxPositions) + " positions");
-    const int64_t bytesPerWindow = longest * c.hiddenSize * int64_t(sizeof(float));
-    const int64_t perPass = std::max<int64_t>(1, options.maxHiddenBytes / bytesPerWindow);
+    const int64_t perPass = windowsPerPass(c, windows, options);
     const int64_t passes = (windows.sequences() + perPass - 1) / perPass;
 
     int64_t position = 0;
     for (int64_t p = 0; p < passes; ++p) {
         LayerMajorOptions lm;
         lm.adjustBlock = options.adjustBlock;
+        lm.backend = options.backend;
         lm.job = job;
         lm.progressBegin = double(p) / double(passes);
         lm.progressEnd = double(p + 1) / double(passes);

@@ -32,6 +32,8 @@ struct PerplexityOptions {
     int64_t maxHiddenBytes = int64_t(8) << 30;
     // Substitutes block weights before use (a quantization plan), may be empty.
     std::function<void(DecoderBlockWeights&)> adjustBlock;
+    // Where the forward pass and the log-softmax run (LayerMajorOptions::backend); nullptr: the CPU.
+    const KernelBackend* backend = nullptr;
 };
 
 struct PerplexityResult {
@@ -71,6 +73,11 @@ using ScoredRowVisitor =
 // passes and is advanced.
 void visitScoredRowsInOnePass(const LlamaModel& model, const TokenBatch& batch, const LayerMajorOptions& lm,
                               int64_t& position, const ScoredRowVisitor& visit);
+
+// Windows per layer-major pass: as many as options.maxHiddenBytes of float32
+// hidden states hold (at least one), so the rows of one pass are at most this
+// many times windows.longest().
+int64_t windowsPerPass(const ModelConfig& config, const TokenBatch& windows, const PerplexityOptions& options);
 
 // Runs the model over `windows` (in passes bounded by options.maxHiddenBytes)
 // and visits every row that predicts a next token of its window, in order.

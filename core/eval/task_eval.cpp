@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cpu/log_softmax.h"
 #include "formats/format_error.h"
+#include "model/default_backend.h"
 #include "model/layer_major.h"
 #include "tokenize/tokenizer.h"
 
@@ -77,7 +77,7 @@ void scorePass(const LlamaModel& model, std::vector<RequestLayout>::const_iterat
     runLayerMajor(model, batch, rows,
                   [&](const int64_t*, int64_t count, const float* logits) {
                       lse.resize(size_t(count));
-                      logSumExpRows(logits, count, vocab, lse.data());
+                      backendOrCpu(lm.backend).logSumExpRows(logits, count, vocab, lse.data());
                       for (int64_t i = 0; i < count; ++i, ++next) {
                           const float* row = logits + i * vocab;
                           const int32_t target = rowTarget[next];
@@ -130,6 +130,7 @@ std::vector<std::vector<RequestScore>> scoreRequests(const LlamaModel& model, co
     for (size_t p = 0; p < passes; ++p) {
         LayerMajorOptions lm;
         lm.adjustBlock = options.adjustBlock;
+        lm.backend = options.backend;
         lm.job = job;
         lm.progressBegin = double(p) / double(passes);
         lm.progressEnd = double(p + 1) / double(passes);

@@ -12,6 +12,7 @@
 #include "eval/task_items.h"
 #include "eval/task_scoring.h"
 #include "jobs/job_control.h"
+#include "model/layer_major.h"
 #include "model/llama_model.h"
 #include "model/token_batch.h"
 
@@ -36,6 +37,7 @@ struct TaskEvalOptions {
     // states fit in this many bytes (each pass reads every block once).
     int64_t maxHiddenBytes = int64_t(2) << 30;
     std::function<void(DecoderBlockWeights&)> adjustBlock;  // a quantization plan, may be empty
+    const KernelBackend* backend = nullptr;  // where the forward pass runs (LayerMajorOptions::backend); nullptr: the CPU
 };
 
 // Summed log-likelihood and is_greedy of every request of every item.

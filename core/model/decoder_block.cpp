@@ -3,11 +3,7 @@
 #include <algorithm>
 #include <initializer_list>
 
-#include "cpu/attention.h"
 #include "cpu/fake_quant.h"
-#include "cpu/matmul.h"
-#include "cpu/rmsnorm.h"
-#include "cpu/swiglu.h"
 
 namespace qs {
 
@@ -16,10 +12,10 @@ namespace {
 // y (=|+=) x · Wᵀ for `rows` rows, telling the observer about x first. x is
 // the input as the layer computes with it (already rounded by its InputQuant).
 void runLinear(const DecoderBlockWeights& weights, Projection p, const float* x, int64_t rows, float* y,
-               bool accumulate, const LinearInputObserver& observer) {
+               bool accumulate, const LinearInputObserver& observer, const KernelBackend& backend) {
     const LinearWeights& l = weights[p];
     if (observer) observer(p, x, rows, l.inFeatures);
-    linearForward(x, rows, l.inFeatures, l.w.data(), l.outFeatures, y, accumulate);
+    backend.linearForward(x, rows, l.inFeatures, l.w.data(), l.outFeatures, y, accumulate);
 }
 
 // The projections `ps` read the same input x (q/k/v, gate/up, or one alone)
@@ -29,44 +25,45 @@ void runLinear(const DecoderBlockWeights& weights, Projection p, const float* x,
 // see x unrounded. With no quantization this is exactly runLinear per projection.
 void runLinearsOnSharedInput(const DecoderBlockWeights& weights, std::initializer_list<Projection> ps,
                              std::initializer_list<float*> outs, float* x, int64_t rows, bool accumulate,
-                             std::vector<float>& copy, const LinearInputObserver& observer) {
+                             std::vector<float>& copy, const LinearInputObserver& observer,
+                             const KernelBackend& backend) {
     const InputQuant& first = weights[*ps.begin()].inputQuant;
     const bool agree = std::all_of(ps.begin(), ps.end(), [&](Projection p) { return weights[p].inputQuant == first; });
     const int64_t cols = weights[*ps.begin()].inFeatures;
-    if (agree) fakeQuantizeInput(first, x, rows, cols);
+    if (agree) fakeQuantizeInput(first, x, rows, cols, backend);
     auto out = outs.begin();
     for (Projection p : ps) {
         const InputQuant& q = weights[p].inputQuant;
         const float* input = x;
         if (!agree && q.format != InputQuant::Format::None) {
             copy.assign(x, x + rows * cols);
-            fakeQuantizeInput(q, copy.data(), rows, cols);
+            fakeQuantizeInput(q, copy.data(), rows, cols, backend);
             input = copy.data();
         }
-        runLinear(weights, p, input, rows, *out++, accumulate, observer);
+        runLinear(weights, p, input, rows, *out++, accumulate, observer, backend);
     }
 }
 
 }  // namespace
 
-void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols) {
+void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols, const KernelBackend& backend) {
     using F = InputQuant::Format;
     if (q.format == F::Int8) {
         if (q.perToken)
-            fakeQuantizeIntRows(x, rows, cols, cols, 8, true);
+            backend.fakeQuantizeIntRows(x, rows, cols, cols, 8, true);
         else
-            fakeQuantizeIntWithGrid(x, rows * cols, int8GridForScale(q.staticScale));
+            backend.fakeQuantizeIntWithGrid(x, rows * cols, int8GridForScale(q.staticScale));
     } else if (q.format == F::F8E4M3) {
         if (q.perToken)
-            fakeQuantizeF8Rows(x, rows, cols);
+            backend.fakeQuantizeF8Rows(x, rows, cols);
         else
-            fakeQuantizeF8WithScale(x, rows * cols, q.staticScale);
+            backend.fakeQuantizeF8WithScale(x, rows * cols, q.staticScale);
     }
 }
 
 void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
                          RopeLayout layout, float* hidden, const int64_t* seqStarts, int64_t nseq, BlockScratch& scratch,
-                         const LinearInputObserver& observer) {
+                         const LinearInputObserver& observer, const KernelBackend& backend) {
     const int64_t rows = seqStarts[nseq];
     const int64_t width = config.hiddenSize;
     const int64_t qDim = config.numHeads * config.headDim, kvDim = config.numKvHeads * config.headDim;
@@ -84,23 +81,23 @@ void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& w
         for (int64_t r = seqStarts[seq]; r < seqStarts[seq + 1]; ++r) s.positions[size_t(r)] = int32_t(r - seqStarts[seq]);
 
     // Attention.
-    rmsNormRows(hidden, weights.inputNorm.data(), s.normed.data(), rows, width, eps);
+    backend.rmsNormRows(hidden, weights.inputNorm.data(), s.normed.data(), rows, width, eps);
     runLinearsOnSharedInput(weights, {Projection::Q, Projection::K, Projection::V}, {s.q.data(), s.k.data(), s.v.data()},
-                            s.normed.data(), rows, false, s.quantizedInput, observer);
-    applyRope(s.q.data(), rows, qDim, config.numHeads, config.headDim, s.positions.data(), rope, layout);
-    applyRope(s.k.data(), rows, kvDim, config.numKvHeads, config.headDim, s.positions.data(), rope, layout);
-    causalAttention(s.q.data(), s.k.data(), s.v.data(), s.attention.data(), seqStarts, nseq,
-                    {config.numHeads, config.numKvHeads, config.headDim});
+                            s.normed.data(), rows, false, s.quantizedInput, observer, backend);
+    backend.applyRope(s.q.data(), rows, qDim, config.numHeads, config.headDim, s.positions.data(), rope, layout);
+    backend.applyRope(s.k.data(), rows, kvDim, config.numKvHeads, config.headDim, s.positions.data(), rope, layout);
+    backend.causalAttention(s.q.data(), s.k.data(), s.v.data(), s.attention.data(), seqStarts, nseq,
+                            {config.numHeads, config.numKvHeads, config.headDim});
     runLinearsOnSharedInput(weights, {Projection::O}, {hidden}, s.attention.data(), rows, true, s.quantizedInput,
-                            observer);
+                            observer, backend);
 
     // MLP.
-    rmsNormRows(hidden, weights.postAttentionNorm.data(), s.normed.data(), rows, width, eps);
+    backend.rmsNormRows(hidden, weights.postAttentionNorm.data(), s.normed.data(), rows, width, eps);
     runLinearsOnSharedInput(weights, {Projection::Gate, Projection::Up}, {s.gate.data(), s.up.data()}, s.normed.data(),
-                            rows, false, s.quantizedInput, observer);
-    swigluInPlace(s.gate.data(), s.up.data(), rows * config.intermediateSize);
+                            rows, false, s.quantizedInput, observer, backend);
+    backend.swigluInPlace(s.gate.data(), s.up.data(), rows * config.intermediateSize);
     runLinearsOnSharedInput(weights, {Projection::Down}, {hidden}, s.gate.data(), rows, true, s.quantizedInput,
-                            observer);
+                            observer, backend);
 }
 
 }  // namespace qs

@@ -10,6 +10,7 @@
 #include "cpu/rope.h"
 #include "formats/model_config.h"
 #include "model/decoder_block_weights.h"
+#include "model/default_backend.h"
 
 namespace qs {
 
@@ -29,7 +30,8 @@ struct BlockScratch {
 
 // Rounds a linear's input x [rows, cols] in place as `q` says (cpu/fake_quant.h),
 // exactly as the forward pass does; calibration searches score candidates with it.
-void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols);
+void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols,
+                       const KernelBackend& backend = cpuKernelBackend());
 
 // hidden: [seqStarts[nseq], hidden_size] row-major, sequence s in rows
 // [seqStarts[s], seqStarts[s + 1]) with seqStarts[0] = 0; positions restart
@@ -37,8 +39,9 @@ void fakeQuantizeInput(const InputQuant& q, float* x, int64_t rows, int64_t cols
 //   h += o(attention(rope(q(n1)), rope(k(n1)), v(n1))),  n1 = rmsnorm(h)
 //   h += down(silu(gate(n2)) * up(n2)),                  n2 = rmsnorm(h)
 // Each linear's input is first fake-quantized by its inputQuant (if any).
+// Every op runs on `backend` (host pointers in and out, kernels/backend.h).
 void forwardDecoderBlock(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
                          RopeLayout layout, float* hidden, const int64_t* seqStarts, int64_t nseq, BlockScratch& scratch,
-                         const LinearInputObserver& observer = {});
+                         const LinearInputObserver& observer = {}, const KernelBackend& backend = cpuKernelBackend());
 
 }  // namespace qs

@@ -6,9 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/matmul.h"
-#include "cpu/rmsnorm.h"
 #include "model/decoder_block.h"
+#include "model/default_backend.h"
 
 namespace qs {
 
@@ -44,6 +43,7 @@ private:
 void runHead(const LlamaModel& model, const float* hidden, std::span<const int64_t> rows,
              const LogitsConsumer& consume, const LayerMajorOptions& options, const Progress& progress) {
     const ModelConfig& c = model.config();
+    const KernelBackend& backend = backendOrCpu(options.backend);
     const OutputHeadWeights head = model.loadHead();
     const int64_t perChunk =
         std::max<int64_t>(1, std::min(options.chunkRows, options.logitsChunkBytes / (c.vocabSize * int64_t(sizeof(float)))));
@@ -56,8 +56,8 @@ void runHead(const LlamaModel& model, const float* hidden, std::span<const int64
         logits.resize(size_t(n * c.vocabSize));
         for (int64_t i = 0; i < n; ++i)
             std::copy_n(hidden + rows[size_t(first + i)] * c.hiddenSize, c.hiddenSize, normed.data() + i * c.hiddenSize);
-        rmsNormRows(normed.data(), head.norm.data(), normed.data(), n, c.hiddenSize, float(c.rmsNormEps));
-        linearForward(normed.data(), n, c.hiddenSize, head.lmHead.w.data(), c.vocabSize, logits.data());
+        backend.rmsNormRows(normed.data(), head.norm.data(), normed.data(), n, c.hiddenSize, float(c.rmsNormEps));
+        backend.linearForward(normed.data(), n, c.hiddenSize, head.lmHead.w.data(), c.vocabSize, logits.data(), false);
         consume(rows.data() + first, n, logits.data());
     }
 }
@@ -100,7 +100,7 @@ void runLayerMajor(const LlamaModel& model, const TokenBatch& batch, std::span<c
                 starts.resize(size_t(s1 - s0 + 1));
                 for (int64_t s = s0; s <= s1; ++s) starts[size_t(s - s0)] = batch.starts[size_t(s)] - firstRow;
                 forwardDecoderBlock(c, weights, rope, model.ropeLayout(), hidden.data() + firstRow * c.hiddenSize,
-                                    starts.data(), s1 - s0, scratch);
+                                    starts.data(), s1 - s0, scratch, {}, backendOrCpu(options.backend));
             }
         }
     }  // the block's weights and work buffers are released before the head is loaded

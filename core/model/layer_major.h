@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 
+#include "backend.h"
 #include "jobs/job_control.h"
 #include "model/llama_model.h"
 #include "model/token_batch.h"
@@ -42,6 +43,9 @@ struct LayerMajorOptions {
     // and the blocks before it are not run. nullptr: start from the embedding.
     int firstBlock = 0;
     const float* firstHidden = nullptr;
+    // Where the blocks and the head compute (kernels/backend.h); the caller
+    // keeps it alive for the run. nullptr: the CPU, the kernels/cpu reference.
+    const KernelBackend* backend = nullptr;
 };
 
 // Runs the model over `batch` and hands the logits of `headRows` (indices into

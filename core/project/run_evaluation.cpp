@@ -10,6 +10,7 @@
 #include "eval/task_readers.h"
 #include "eval/text_windows.h"
 #include "formats/format_error.h"
+#include "model/default_backend.h"
 #include "project/project_file.h"
 
 namespace qs {
@@ -32,6 +33,7 @@ PerplexityOptions perplexityOptions(const RunRequest& request) {
     options.ctx = request.ctx;
     options.maxWindows = request.maxWindows;
     options.adjustBlock = request.adjustBlock;
+    options.backend = request.backend;
     return options;
 }
 
@@ -66,6 +68,7 @@ void taskRun(const RunRequest& request, const LlamaModel& model, const Tokenizer
     beginStage(progress, 0.0, 1.0, tokens, "Task");
     TaskEvalOptions options;
     options.adjustBlock = request.adjustBlock;
+    options.backend = request.backend;
     const TaskScore s = evaluateTask(model, tokenizer, items, options, progress.control);
     run.settings = {{"task_type", std::string(taskTypeName(request.taskType))}, {"limit", request.taskLimit}};
     run.metrics = taskScoreJson(s);
@@ -122,6 +125,7 @@ RunRecord evaluateRun(const LlamaModel& model, const Tokenizer& tokenizer, const
     case RunKind::Kl: klRun(request, model, tokenizer, progress, run); break;
     }
     if (!request.plan.is_null()) run.settings["plan"] = request.plan;
+    run.settings["device"] = std::string(deviceName(backendOrCpu(request.backend).device()));
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return run;
 }

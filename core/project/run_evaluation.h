@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "backend.h"
 #include "eval/task_items.h"
 #include "jobs/job_control.h"
 #include "model/llama_model.h"
@@ -33,6 +34,9 @@ struct RunRequest {
     // so runs can be diffed layer by layer (null: not recorded).
     nlohmann::json plan;
     std::string projectPath;        // where KL keeps its base reference
+    // Where the model runs, kept alive by the caller; nullptr: the CPU.
+    // Recorded as RunRecord::settings["device"].
+    const KernelBackend* backend = nullptr;
 };
 
 // How far the evaluation is: before the model passes, `announce` names what
