@@ -142,6 +142,7 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
     LayerMajorOptions lm;
     lm.job = job;
     lm.progressEnd = slice;
+    lm.backend = options.eval.backend;
     const BaseScan base = runBase(model, evalWindows, options.topK, lm);
 
     SensitivityResult r;
@@ -182,6 +183,7 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
             // Blocks before b are the base's: resume at b from its cached input.
             LayerMajorOptions resumed;
             resumed.job = job;
+            resumed.backend = options.eval.backend;
             resumed.progressBegin = slice * double(b * kProjectionCount + p + 1);
             resumed.progressEnd = resumed.progressBegin + slice;
             resumed.firstBlock = b;

@@ -28,6 +28,15 @@ void validateSweep(const LlamaModel& model, const SweepOptions& options) {
     }
 }
 
+std::vector<SweepMetric> textMetrics(const std::vector<std::string>& texts, bool kl) {
+    std::vector<SweepMetric> metrics;
+    for (const std::string& t : texts) {
+        metrics.push_back({RunKind::Perplexity, t});
+        if (kl) metrics.push_back({RunKind::Kl, t});
+    }
+    return metrics;
+}
+
 namespace {
 
 std::string doneKey(const std::string& cell, const std::string& metric) { return cell + '\n' + metric; }
@@ -116,6 +125,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             const JobControl job = reporter.control("quantizing");
             PlanQuantizeOptions o;
             o.job = &job;
+            o.backend = options.backend;
             adjust = planBlockAdjuster(model, *cell.plan, calibrated ? &*calibration : nullptr, o);
         }
         for (const SweepMetric* m : todo) {
@@ -130,6 +140,7 @@ SweepOutcome runSweep(const LlamaModel& model, const Tokenizer& tokenizer, const
             request.planLabel = cell.plan ? quantPlanLabel(*cell.plan) : std::string();
             if (cell.plan) request.plan = quantPlanToJson(*cell.plan);
             request.projectPath = projectPath;
+            request.backend = options.backend;
             const JobControl job = reporter.control(runKindName(m->kind) + " " + m->dataset);
             RunProgress runProgress;
             runProgress.control = &job;

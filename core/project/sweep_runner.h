@@ -40,7 +40,12 @@ struct SweepOptions {
     int64_t maxWindows = 0;  // 0: the whole text
     std::optional<std::string> calibPath;  // needed when a method calibrates (gptq, awq, ...)
     CalibrationOptions calib;
+    const KernelBackend* backend = nullptr;  // where evaluation and quantization run; null: the CPU
 };
+
+// The metrics of `texts` as the CLI's repeated --text (and --kl) ask for
+// them: each text's perplexity, then its KL when `kl`.
+std::vector<SweepMetric> textMetrics(const std::vector<std::string>& texts, bool kl);
 
 struct SweepStatus {
     int cell = 0, cells = 0;  // the cell being run (0-based) and how many

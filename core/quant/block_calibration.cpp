@@ -1,6 +1,7 @@
 #include "quant/block_calibration.h"
 
 #include "model/decoder_block.h"
+#include "model/default_backend.h"
 
 namespace qs {
 
@@ -22,7 +23,7 @@ std::vector<float> runBlock(const ModelConfig& config, const DecoderBlockWeights
     std::vector<float> hidden(calib.hidden, calib.hidden + calib.rows() * config.hiddenSize);
     BlockScratch scratch;
     forwardDecoderBlock(config, weights, *calib.rope, calib.layout, hidden.data(), calib.seqStarts.data(),
-                        int64_t(calib.seqStarts.size()) - 1, scratch);
+                        int64_t(calib.seqStarts.size()) - 1, scratch, {}, backendOrCpu(calib.backend));
     return hidden;
 }
 
@@ -40,7 +41,7 @@ BlockInputs captureBlockInputs(const ModelConfig& config, const DecoderBlockWeig
         site.x.assign(x, x + rows * cols);
     };
     forwardDecoderBlock(config, weights, *calib.rope, calib.layout, hidden.data(), calib.seqStarts.data(),
-                        int64_t(calib.seqStarts.size()) - 1, scratch, keep);
+                        int64_t(calib.seqStarts.size()) - 1, scratch, keep, backendOrCpu(calib.backend));
     return inputs;
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "backend.h"
 #include "cpu/rope.h"
 #include "formats/model_config.h"
 #include "model/decoder_block_weights.h"
@@ -24,6 +25,7 @@ struct BlockCalibration {
     std::span<const int64_t> seqStarts;
     const RopeTable* rope = nullptr;
     RopeLayout layout = RopeLayout::SplitHalves;
+    const KernelBackend* backend = nullptr;  // where the block's forward passes run; null: the CPU
 
     int64_t rows() const { return seqStarts.empty() ? 0 : seqStarts.back(); }
 };

@@ -7,7 +7,8 @@
 namespace qs {
 
 CalibratedModel quantizeModelByBlock(const LlamaModel& model, const TokenBatch& calibration,
-                                     const BlockQuantizer& quantize, const JobControl* job) {
+                                     const BlockQuantizer& quantize, const JobControl* job,
+                                     const KernelBackend* backend) {
     const ModelConfig& c = model.config();
     if (calibration.sequences() < 1) throw std::invalid_argument("calibration: the calibration set is empty");
     if (c.maxPositions > 0 && calibration.longest() > c.maxPositions)
@@ -23,7 +24,7 @@ CalibratedModel quantizeModelByBlock(const LlamaModel& model, const TokenBatch& 
     for (int b = 0; b < blocks; ++b) {
         if (job) job->step(double(b) / blocks, "block " + std::to_string(b));
         DecoderBlockWeights weights = model.loadBlock(b);
-        const BlockCalibration calib{hidden.data(), calibration.starts, &rope, model.ropeLayout()};
+        const BlockCalibration calib{hidden.data(), calibration.starts, &rope, model.ropeLayout(), backend};
         quantize(c, weights, calib);
         hidden = runBlock(c, weights, calib);
         result.blocks.push_back(std::move(weights));

@@ -26,11 +26,13 @@ struct CalibratedModel {
     double seconds = 0;
 };
 
-// Progress per block on `job` (if any); JobCancelled between blocks. Throws
+// Progress per block on `job` (if any); JobCancelled between blocks. The
+// blocks' forward passes run on `backend` (null: the CPU). Throws
 // std::invalid_argument for an empty calibration set or sequences longer than
 // the model's positions.
 CalibratedModel quantizeModelByBlock(const LlamaModel& model, const TokenBatch& calibration,
-                                     const BlockQuantizer& quantize, const JobControl* job = nullptr);
+                                     const BlockQuantizer& quantize, const JobControl* job = nullptr,
+                                     const KernelBackend* backend = nullptr);
 
 // What to pass as PerplexityOptions::adjustBlock (or LayerMajorOptions'):
 // replaces each loaded block by the stored quantized one. `model` must

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 
-#include "cpu/hessian.h"
 #include "formats/tensor_names.h"
 #include "model/decoder_block.h"
+#include "model/default_backend.h"
 #include "quant/output_error.h"
 
 namespace qs {
@@ -41,7 +42,7 @@ constexpr int64_t kChunkRows = 4096;
 // a copy, only for the observer's sake.
 void runSequences(const ModelConfig& config, const DecoderBlockWeights& weights, const RopeTable& rope,
                   RopeLayout layout, std::vector<float>& hidden, std::span<const int64_t> seqStarts, bool inPlace,
-                  const LinearInputObserver& observer) {
+                  const LinearInputObserver& observer, const KernelBackend& backend) {
     BlockScratch scratch;
     std::vector<float> copy;
     std::vector<int64_t> starts;  // the chunk's sequence starts, from 0
@@ -56,7 +57,8 @@ void runSequences(const ModelConfig& config, const DecoderBlockWeights& weights,
             copy.assign(first, first + rows * config.hiddenSize);
             first = copy.data();
         }
-        forwardDecoderBlock(config, weights, rope, layout, first, starts.data(), int64_t(s1 - s0), scratch, observer);
+        forwardDecoderBlock(config, weights, rope, layout, first, starts.data(), int64_t(s1 - s0), scratch, observer,
+                            backend);
     }
 }
 
@@ -65,7 +67,12 @@ void runSequences(const ModelConfig& config, const DecoderBlockWeights& weights,
 std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, DecoderBlockWeights& weights,
                                                const RopeTable& rope, RopeLayout layout, std::vector<float>& hidden,
                                                std::span<const int64_t> seqStarts, const GptqBlockOptions& options) {
-    const auto optionsFor = [&](Projection p) { return options.perLayer ? options.perLayer(p) : options.quant; };
+    const auto optionsFor = [&](Projection p) {
+        std::optional<GptqOptions> o = options.perLayer ? options.perLayer(p) : options.quant;
+        if (o && options.backend) o->backend = options.backend;
+        return o;
+    };
+    const KernelBackend& backend = backendOrCpu(options.backend);
     for (int p = 0; p < kProjectionCount; ++p)
         if (const auto o = optionsFor(Projection(p))) validateGptqOptions(*o);
     if (seqStarts.size() < 2 || seqStarts.front() != 0 ||
@@ -87,12 +94,14 @@ std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, Decode
                                      [&](Projection p) { return optionsFor(p).has_value(); });
         if (!any) continue;
         const auto t0 = std::chrono::steady_clock::now();
-        HessianAccumulator accumulator(weights[stage.input].inFeatures);
-        runSequences(config, weights, rope, layout, hidden, seqStarts, false,
-                     [&](Projection p, const float* x, int64_t rows, int64_t) {
-                         if (p == stage.input) accumulator.add(x, rows);
-                     });
-        const std::vector<double> hessian = accumulator.takeMatrix();
+        const std::unique_ptr<HessianBuilder> accumulator = backend.makeHessian(weights[stage.input].inFeatures);
+        runSequences(
+            config, weights, rope, layout, hidden, seqStarts, false,
+            [&](Projection p, const float* x, int64_t rows, int64_t) {
+                if (p == stage.input) accumulator->add(x, rows);
+            },
+            backend);
+        const std::vector<double> hessian = accumulator->takeMatrix();
         const double captureSeconds = secondsSince(t0);
 
         for (const Projection p : stage.layers) {
@@ -114,7 +123,7 @@ std::vector<GptqLayerReport> gptqQuantizeBlock(const ModelConfig& config, Decode
         }
     }
     progress(kStages.size(), "output of the quantized block");
-    runSequences(config, weights, rope, layout, hidden, seqStarts, true, {});
+    runSequences(config, weights, rope, layout, hidden, seqStarts, true, {}, backend);
     return reports;
 }
 

@@ -44,6 +44,8 @@ struct GptqBlockOptions {
     // is (unquantized, or quantized already by another method). Empty: `quant` for all.
     std::function<std::optional<GptqOptions>(Projection)> perLayer;
     GptqLayerHook onLayer;  // may be empty
+    // Where the forward passes, the Hessians and GPTQ itself run (null: the CPU).
+    const KernelBackend* backend = nullptr;
     // Progress over [progressBegin, progressEnd] by stage; JobCancelled between stages.
     const JobControl* job = nullptr;
     double progressBegin = 0.0;

@@ -130,6 +130,7 @@ PlanQuantizeResult quantizePlanWithCalibration(const LlamaModel& model, const Qu
         case QuantMethod::Gptq: {
             GptqBlockOptions o;
             o.onLayer = options.onGptqLayer;
+            o.backend = options.backend;
             o.perLayer = [&](Projection p) -> std::optional<GptqOptions> {
                 const auto& s = specs[size_t(p)];
                 if (!s || s->method != QuantMethod::Gptq) return std::nullopt;
@@ -154,7 +155,7 @@ PlanQuantizeResult quantizePlanWithCalibration(const LlamaModel& model, const Qu
         }
         calibrateStaticScales(c, block, calib, specs);
     };
-    result.model = quantizeModelByBlock(model, calibration, quantizeBlock, options.job);
+    result.model = quantizeModelByBlock(model, calibration, quantizeBlock, options.job, options.backend);
     return result;
 }
 

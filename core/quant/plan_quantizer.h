@@ -50,6 +50,9 @@ struct PlanQuantizeResult {
 struct PlanQuantizeOptions {
     const JobControl* job = nullptr;  // progress per block, Cancel between blocks
     GptqLayerHook onGptqLayer;        // sees each GPTQ layer's codes and grids (the packed export)
+    // Where the calibration forward passes and GPTQ run (null: the CPU); the
+    // smoothing methods' scale searches run on the CPU.
+    const KernelBackend* backend = nullptr;
 };
 
 // Checks the plan against the model first (the errors name the plan file and
