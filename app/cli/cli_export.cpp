@@ -45,7 +45,7 @@ std::string packedFormatProblem(const QuantPlan& plan, const ModelConfig& config
 std::optional<PlanQuantizeResult> writeQuantizedExport(const Checkpoint& ckpt, const LlamaModel& model,
                                                        const Tokenizer& tokenizer, const CliPlan& plan,
                                                        ExportFormat format, ExportOptions options,
-                                                       const std::string& outDir) {
+                                                       const std::string& outDir, const KernelBackend* backend) {
     if (!plan.plan) throw UsageError("an export needs a plan: --plan PLAN.json or --method M --bits B ...");
     const QuantPlan& p = *plan.plan;
     options.planLabel = plan.label();
@@ -64,7 +64,7 @@ std::optional<PlanQuantizeResult> writeQuantizedExport(const Checkpoint& ckpt, c
     };
     std::optional<PlanQuantizeResult> calibrated;
     if (planNeedsCalibration(p, model.config()))
-        calibrated = calibratedQuantization(plan, model, tokenizer, keepCodes);
+        calibrated = calibratedQuantization(plan, model, tokenizer, keepCodes, backend);
     else
         onTheFlyBlockAdjuster(p, model.config());  // checks the whole plan before any output
 

@@ -27,14 +27,14 @@ const char* exportFormatName(ExportFormat format);
 // other than 2, 3, 4, 8. Empty when it can.
 std::string packedFormatProblem(const QuantPlan& plan, const ModelConfig& config);
 
-// Quantizes `model` by plan.plan (calibrating first when the plan needs it,
-// progress on the terminal) and writes the export to outDir through a staging
+// Quantizes `model` by plan.plan (calibrating first on `backend` when the plan
+// needs it, progress on the terminal) and writes the export to outDir through a staging
 // directory, so an error or a crash leaves no outDir. Returns the calibrated
 // quantization (its per-layer report), none for plans applied block by block.
 // UsageError when the plan is missing or the packed format cannot hold it.
 std::optional<PlanQuantizeResult> writeQuantizedExport(const Checkpoint& ckpt, const LlamaModel& model,
                                                        const Tokenizer& tokenizer, const CliPlan& plan,
                                                        ExportFormat format, ExportOptions options,
-                                                       const std::string& outDir);
+                                                       const std::string& outDir, const KernelBackend* backend);
 
 }  // namespace qs::cli

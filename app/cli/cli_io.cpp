@@ -1,8 +1,10 @@
 #include "cli_io.h"
 
 #include <cstdio>
+#include <stdexcept>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 
 namespace qs::cli {
 
@@ -15,6 +17,25 @@ PerplexityOptions perplexityOptionsFromArgs(Args& args) {
     if (opts.maxWindows < 0) throw UsageError("--max-windows must not be negative");
     return opts;
 }
+
+nlohmann::json CliDevice::json() const {
+    return {{"name", std::string(deviceName(choice.device))}, {"line", choice.line}};
+}
+
+CliDevice deviceFromArgs(Args& args) {
+    const std::string requested = args.option("--device").value_or("auto");
+    CliDevice d;
+    try {
+        d.choice = resolveDevice(requested);
+    } catch (const std::invalid_argument&) {
+        throw UsageError("--device must be cpu, cuda or auto, not \"" + requested + "\"");
+    }
+    std::fprintf(stderr, "%s\n", d.choice.line.c_str());
+    d.backend = makeKernelBackend(d.choice.device);
+    return d;
+}
+
+void printWorkingSet(const WorkingSet& w) { std::fprintf(stderr, "%s\n", workingSetLine(w).c_str()); }
 
 JobControl::ProgressFn terminalProgress() {
     if (!::isatty(STDERR_FILENO)) return {};

@@ -102,23 +102,25 @@ TokenBatch calibrationOf(const CliPlan& p, const LlamaModel& model, const Tokeni
 }  // namespace
 
 PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer,
-                                          const GptqLayerHook& onGptqLayer) {
+                                          const GptqLayerHook& onGptqLayer, const KernelBackend* backend) {
     const TokenBatch calibration = calibrationOf(p, model, tokenizer);
     const JobControl job(terminalProgress());
     PlanQuantizeOptions o;
     o.job = &job;
     o.onGptqLayer = onGptqLayer;
+    o.backend = backend;
     return quantizePlanWithCalibration(model, *p.plan, calibration, o);
 }
 
 std::function<void(DecoderBlockWeights&)> adjusterFor(const CliPlan& p, const LlamaModel& model,
-                                                      const Tokenizer& tokenizer) {
+                                                      const Tokenizer& tokenizer, const KernelBackend* backend) {
     if (!p.plan) return {};
     if (!planNeedsCalibration(*p.plan, model.config())) return planBlockAdjuster(model, *p.plan, nullptr);
     const TokenBatch calibration = calibrationOf(p, model, tokenizer);
     const JobControl job(terminalProgress());
     PlanQuantizeOptions o;
     o.job = &job;
+    o.backend = backend;
     return planBlockAdjuster(model, *p.plan, &calibration, o);
 }
 

@@ -29,14 +29,14 @@ CliPlan planFromArgs(Args& args);
 // Only the calibration options, for commands whose plans come from a sweep grid.
 CliPlan calibrationFromArgs(Args& args);
 
-// Runs the calibrated quantization of the plan (progress on the terminal);
-// UsageError when no --calib was given.
+// Runs the calibrated quantization of the plan on `backend` (null: the CPU;
+// progress on the terminal); UsageError when no --calib was given.
 PlanQuantizeResult calibratedQuantization(const CliPlan& p, const LlamaModel& model, const Tokenizer& tokenizer,
-                                          const GptqLayerHook& onGptqLayer);
+                                          const GptqLayerHook& onGptqLayer, const KernelBackend* backend);
 
 // What evaluation passes as adjustBlock: empty without a plan, the on-the-fly
-// RTN/FP8 adjuster, or (for calibration methods) the blocks quantized first.
+// RTN/FP8 adjuster, or (for calibration methods) the blocks quantized first, on `backend`.
 std::function<void(DecoderBlockWeights&)> adjusterFor(const CliPlan& p, const LlamaModel& model,
-                                                      const Tokenizer& tokenizer);
+                                                      const Tokenizer& tokenizer, const KernelBackend* backend);
 
 }  // namespace qs::cli

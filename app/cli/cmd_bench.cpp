@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_commands.h"
+#include "cli_io.h"
 #include "cpu/memory_read.h"
 #include "jobs/best_seconds.h"
 #include "eval/eval_benchmark.h"
+#include "eval/memory_benchmark.h"
 #include "quant/gptq_benchmark.h"
 #include "stats/tensor_stats.h"
 #include "tensor/dtype.h"
@@ -102,16 +104,44 @@ int benchEval(Args& args) {
     o.windows = args.intOption("--windows", 32);
     o.threads = int(args.intOption("--threads", 2));
     o.repeats = int(args.intOption("--repeat", 2));
+    const CliDevice device = deviceFromArgs(args);
+    o.backend = device.backend.get();
     o.model = args.positional("MODEL");
     args.finish();
     if (o.ctx < 0 || o.windows < 1) throw UsageError("--ctx must be >= 0 and --windows >= 1");
     if (o.threads < 1 || o.threads > 1024) throw UsageError("--threads must be in 1..1024");
     if (o.repeats < 1) throw UsageError("--repeat must be at least 1");
     const EvalBenchmarkResult r = benchmarkEval(o);
-    if (json)
-        std::printf("%s\n", evalBenchmarkJson(r).dump(2).c_str());
-    else
+    if (json) {
+        nlohmann::json j = evalBenchmarkJson(r);
+        j["device"] = device.json();
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
         std::printf("%s", evalBenchmarkSummary(r).c_str());
+    }
+    return 0;
+}
+
+// Peak resident set of a perplexity evaluation against the working-set estimate.
+int benchMemory(Args& args) {
+    const bool json = args.flag("--json");
+    MemoryBenchmarkOptions o;
+    const auto text = args.option("--text");
+    o.perplexity = perplexityOptionsFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
+    o.perplexity.backend = device.backend.get();
+    o.model = args.positional("MODEL");
+    args.finish();
+    if (!text) throw UsageError("bench memory needs --text FILE");
+    o.text = *text;
+    const MemoryBenchmarkResult r = benchmarkEvalMemory(o);
+    if (json) {
+        nlohmann::json j = memoryBenchmarkJson(r);
+        j["device"] = device.json();
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
+        std::printf("%s", memoryBenchmarkSummary(r).c_str());
+    }
     return 0;
 }
 
@@ -143,16 +173,18 @@ int benchQuant(Args& args) {
 }  // namespace
 
 static int runBench(Args& args) {
-    const std::string which = args.positional("BENCHMARK (stats | eval | quant)");
+    const std::string which = args.positional("BENCHMARK (stats | eval | quant | memory)");
     if (which == "stats") return benchStats(args);
     if (which == "eval") return benchEval(args);
     if (which == "quant") return benchQuant(args);
-    throw UsageError("unknown benchmark '" + which + "' (known: stats, eval, quant)");
+    if (which == "memory") return benchMemory(args);
+    throw UsageError("unknown benchmark '" + which + "' (known: stats, eval, quant, memory)");
 }
 
 static const CommandRegistration runBenchRegistration("bench", runBench,
     "  bench stats [--rows N] [--cols N] [--threads N] [--repeat N] [--json]\n"
     "  bench quant [--rows N] [--cols N] [--tokens N] [--threads N] [--repeat N] [--bits B] [--group G] [--json]\n"
-    "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--json]\n");
+    "  bench eval MODEL [--ctx N] [--windows N] [--threads N] [--repeat N] [--device cpu|cuda|auto] [--json]\n"
+    "  bench memory MODEL --text FILE [--ctx N] [--max-windows N] [--device cpu|cuda|auto] [--json]\n");
 
 }  // namespace qs::cli

@@ -14,6 +14,7 @@
 #include "analysis/sweep_grid.h"
 #include "cli_commands.h"
 #include "cli_export.h"
+#include "cli_io.h"
 #include "cli_plan.h"
 #include "eval/text_windows.h"  // readTextFile
 #include "formats/checkpoint.h"
@@ -68,6 +69,7 @@ static int runExportJobs(Args& args) {
     slurm.gpus = int(args.intOption("--gpus", slurm.gpus));
     slurm.time = args.option("--time").value_or(slurm.time);
     const CliPlan calibration = calibrationFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!out) throw UsageError("export-jobs needs --out DIR");
@@ -123,7 +125,8 @@ static int runExportJobs(Args& args) {
                 removeStaleStages(cellDir);
                 CliPlan plan = calibration;
                 plan.plan = cell.plan;
-                writeQuantizedExport(*ckpt, model, *tokenizer, plan, cellFormat, ExportOptions{}, modelDir.string());
+                writeQuantizedExport(*ckpt, model, *tokenizer, plan, cellFormat, ExportOptions{}, modelDir.string(),
+                                     device.backend.get());
                 job.format = exportFormatName(cellFormat);
                 o.status = "written";
             }
@@ -160,6 +163,7 @@ static int runExportJobs(Args& args) {
 static const CommandRegistration runExportJobsRegistration("export-jobs", runExportJobs,
     "  export-jobs MODEL --methods rtn,gptq,awq --bits 2,3,4,8 [--group 128] --out DIR\n"
     "           [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] [--tasks arc_challenge,piqa,...]\n"
-    "           [--format fake|gptq] [--name SWEEP] [--partition P] [--gpus N] [--time HH:MM:SS] [--json]\n");
+    "           [--format fake|gptq] [--name SWEEP] [--partition P] [--gpus N] [--time HH:MM:SS]\n"
+    "           [--device cpu|cuda|auto] [--json]\n");
 
 }  // namespace qs::cli

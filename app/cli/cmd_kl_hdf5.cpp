@@ -26,8 +26,9 @@ static int runKl(Args& args) {
     const auto projectOption = args.option("--project");
     const auto tokenizerPath = args.option("--tokenizer");
     const long long topK = args.intOption("--top-k", 0);
-    const PerplexityOptions opts = perplexityOptionsFromArgs(args);
+    PerplexityOptions opts = perplexityOptionsFromArgs(args);
     const CliPlan plan = planFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!textPath) throw UsageError("kl needs --text FILE");
@@ -42,6 +43,7 @@ static int runKl(Args& args) {
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*baseCkpt);
     const std::string text = readTextFile(*textPath);
     const TokenBatch windows = perplexityWindows(base, *tokenizer, text, *textPath, opts);
+    opts.backend = device.backend.get();
     const int k = int(topK > 0 ? topK : defaultTopK(base.config().vocabSize));
 
     const std::string project = projectOption ? *projectOption : defaultProjectPath(*baseCkpt);
@@ -54,7 +56,7 @@ static int runKl(Args& args) {
         saveBaseReference(project, key, *ref);
     }
     PerplexityOptions quantized = opts;
-    quantized.adjustBlock = adjusterFor(plan, model, *tokenizer);
+    quantized.adjustBlock = adjusterFor(plan, model, *tokenizer, device.backend.get());
     const KlResult r = compareWithBase(model, *ref, windows, quantized, &job);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -64,7 +66,8 @@ static int runKl(Args& args) {
     run.plan = plan.label();
     run.dataset = *textPath;
     run.seconds = seconds;
-    run.settings = {{"base", baseCkpt->path}, {"ctx", r.model.ctx}, {"windows", r.model.windows}, {"top_k", r.topK}};
+    run.settings = {{"base", baseCkpt->path}, {"ctx", r.model.ctx}, {"windows", r.model.windows}, {"top_k", r.topK},
+                    {"device", std::string(deviceName(device.choice.device))}};
     run.metrics = klJson(r);
     const std::string id = addRun(project, run);
 
@@ -74,6 +77,7 @@ static int runKl(Args& args) {
         out["project"] = project;
         out["run"] = id;
         out["plan"] = run.plan.empty() ? "none" : run.plan;
+        out["device"] = device.json();
         std::printf("%s\n", out.dump(2).c_str());
     } else {
         std::printf("%s%s against %s on %s\n", ckpt->path.c_str(), plan.plan ? (" (" + run.plan + ")").c_str() : "",
@@ -89,6 +93,7 @@ static int runKl(Args& args) {
 }
 
 static const CommandRegistration runKlRegistration("kl", runKl,
-    "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N] [--json]\n");
+    "  kl MODEL (--base BASE | QUANT | both) --text FILE [--project P] [--top-k K] [--ctx N] [--max-windows N]\n"
+    "           [--device cpu|cuda|auto] [--json]\n");
 
 }  // namespace qs::cli

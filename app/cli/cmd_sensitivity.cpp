@@ -66,8 +66,10 @@ static int runSensitivity(Args& args) {
     const auto outPath = args.option("--out");
     const auto tokenizerPath = args.option("--tokenizer");
     const long long topK = args.intOption("--top-k", 0);
-    const PerplexityOptions opts = perplexityOptionsFromArgs(args);
+    PerplexityOptions opts = perplexityOptionsFromArgs(args);
     const CliPlan plan = planFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
+    opts.backend = device.backend.get();
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!textPath) throw UsageError("sensitivity needs --text FILE (a small evaluation set: --max-windows 8..16)");
@@ -89,10 +91,13 @@ static int runSensitivity(Args& args) {
     const JobControl job(terminalProgress());
     const SensitivityResult r = scanSensitivity(model, windows, calibration, options, &job);
     if (outPath) saveSensitivity(r, *outPath);
-    if (json)
-        std::printf("%s\n", sensitivityToJson(r).dump(2).c_str());
-    else
+    if (json) {
+        nlohmann::json j = sensitivityToJson(r);
+        j["device"] = device.json();
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
         printScan(r);
+    }
     return 0;
 }
 
@@ -133,7 +138,7 @@ static int runSuggest(Args& args) {
 
 static const CommandRegistration runSensitivityRegistration("sensitivity", runSensitivity,
     "  sensitivity MODEL QUANT --text FILE [--ctx N] [--max-windows N] [--calib FILE [--nsamples N] [--seqlen L]]\n"
-    "           [--out RESULT.json] [--json]   (one layer quantized at a time: KL, dPPL, proxies)\n");
+    "           [--out RESULT.json] [--device cpu|cuda|auto] [--json]   (one layer quantized at a time: KL, dPPL, proxies)\n");
 static const CommandRegistration runSuggestRegistration("suggest", runSuggest,
     "  suggest MODEL --sensitivity RESULT.json (--budget 3% | --target-kl X) [--group G] --out PLAN.json [--json]\n");
 

@@ -31,11 +31,7 @@ std::vector<SweepMetric> metricsFromArgs(Args& args) {
     if (tasks.size() != taskTypes.size()) throw UsageError("every --task needs its --task-type");
     if (limit < 0 || limit > 1 << 30) throw UsageError("--limit must be a non-negative count");
     if (kl && texts.empty()) throw UsageError("--kl compares on the --text files: give at least one");
-    std::vector<SweepMetric> metrics;
-    for (const std::string& t : texts) {
-        metrics.push_back({RunKind::Perplexity, t});
-        if (kl) metrics.push_back({RunKind::Kl, t});
-    }
+    std::vector<SweepMetric> metrics = textMetrics(texts, kl);
     for (size_t i = 0; i < tasks.size(); ++i) {
         const auto type = taskTypeFromName(taskTypes[i]);
         if (!type) throw UsageError("--task-type must be one of hellaswag, arc, piqa, winogrande, boolq, lambada, mmlu, openbookqa");
@@ -83,6 +79,7 @@ static int runSweepCommand(Args& args) {
     const PerplexityOptions windows = perplexityOptionsFromArgs(args);
     const std::vector<SweepMetric> metrics = metricsFromArgs(args);
     const CliPlan calibration = calibrationFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
     const std::vector<std::string> modelPaths = args.positionals("MODEL");
     args.finish();
     if (!bits) throw UsageError("sweep needs --bits (e.g. 2,3,4,8)");
@@ -102,6 +99,7 @@ static int runSweepCommand(Args& args) {
     o.maxWindows = windows.maxWindows;
     o.calibPath = calibration.calibPath;
     o.calib = calibration.calib;
+    o.backend = device.backend.get();
 
     // Every model is opened and checked first, so a bad third model is found
     // before hours of work on the first two.
@@ -134,7 +132,8 @@ static int runSweepCommand(Args& args) {
         }
     }
     if (json) {
-        const nlohmann::json out = {{"project", projectPath}, {"sweep", name}, {"stored", stored}, {"skipped", skipped}};
+        const nlohmann::json out = {{"project", projectPath}, {"sweep", name},       {"stored", stored},
+                                    {"skipped", skipped},  {"device", device.json()}};
         std::printf("%s\n", out.dump(2).c_str());
     }
     return 0;
@@ -143,7 +142,7 @@ static int runSweepCommand(Args& args) {
 static const CommandRegistration runSweepRegistration("sweep", runSweepCommand,
     "  sweep MODEL [MODEL...] --bits 2,3,4,8 [--methods rtn,gptq,awq] [--group 128|0,128] [--asym] [--name NAME]\n"
     "           (--text FILE [--kl] ... | --task FILE --task-type T ... [--limit N]) [--ctx N] [--max-windows N]\n"
-    "           [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] [--project P.qsproj.h5] [--json]\n"
+    "           [--calib FILE [--nsamples N] [--seqlen L] [--seed S]] [--project P.qsproj.h5] [--device cpu|cuda|auto] [--json]\n"
     "           (the baseline and every cell, for each model in turn; a rerun continues a stopped sweep)\n");
 
 }  // namespace qs::cli
