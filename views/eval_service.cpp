@@ -115,6 +115,7 @@ void EvalService::run(uint64_t jobId, const EvalRequest& request, EvalJob& job) 
             r.planLabel = request.planLabel.toStdString();
             r.plan = request.plan;
             r.projectPath = request.projectPath.toStdString();
+            r.backend = request.backend.get();
             RunProgress progress;
             progress.control = &job.control;
             progress.announce = [&job](const std::string& label) { job.announce(QString::fromStdString(label)); };

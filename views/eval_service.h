@@ -22,6 +22,7 @@
 namespace qs {
 class Checkpoint;
 class JobControl;
+class KernelBackend;
 struct DecoderBlockWeights;
 }  // namespace qs
 
@@ -49,6 +50,9 @@ struct EvalRequest {
     std::function<void(qs::DecoderBlockWeights&)> adjustBlock;
     nlohmann::json plan;
     QString projectPath;  // where the finished run is stored (addRun)
+    // Where the model runs (RunRequest::backend), shared so it outlives the
+    // job's thread; null: the CPU.
+    std::shared_ptr<const qs::KernelBackend> backend;
 };
 
 class EvalService : public QObject {

@@ -21,13 +21,11 @@
 #include "eval_service.h"
 #include "formats/checkpoint.h"
 #include "runs_table_model.h"
+#include "task_type_box.h"
 
 namespace qs::views {
 
 namespace {
-constexpr qs::TaskType kTaskTypes[] = {qs::TaskType::HellaSwag, qs::TaskType::Arc,   qs::TaskType::Piqa,
-                                       qs::TaskType::WinoGrande, qs::TaskType::BoolQ, qs::TaskType::Lambada,
-                                       qs::TaskType::Mmlu,      qs::TaskType::OpenBookQa};
 // A quick look at a small model: a few hundred thousand tokens at most.
 constexpr int kQuickCtx = 256;
 constexpr int kQuickWindows = 64;
@@ -41,7 +39,7 @@ EvaluatePanel::EvaluatePanel(EvalService* service, QWidget* parent)
       form_(new QWidget(this)),
       kind_(new QComboBox(form_)),
       dataset_(new QLineEdit(form_)),
-      taskType_(new QComboBox(form_)),
+      taskType_(new TaskTypeBox(form_)),
       limit_(new QSpinBox(form_)),
       ctx_(new QSpinBox(form_)),
       windows_(new QSpinBox(form_)),
@@ -53,11 +51,7 @@ EvaluatePanel::EvaluatePanel(EvalService* service, QWidget* parent)
     kind_->addItem(tr("Perplexity on a text"), int(EvalKind::Perplexity));
     kind_->addItem(tr("Task accuracy"), int(EvalKind::Task));
     kind_->addItem(tr("KL vs unquantized base"), int(EvalKind::Kl));
-    for (qs::TaskType t : kTaskTypes) {
-        const std::string_view name = qs::taskTypeName(t);
-        taskType_->addItem(QString::fromLatin1(name.data(), qsizetype(name.size())), int(t));
-    }
-    taskType_->setCurrentIndex(taskType_->findData(int(qs::TaskType::Piqa)));
+    taskType_->setType(qs::TaskType::Piqa);
     limit_->setRange(0, 1 << 20);
     limit_->setSpecialValueText(tr("all items"));
     limit_->setToolTip(tr("Evaluate the first N items of the task file (0: all)"));
@@ -164,7 +158,7 @@ EvalRequest EvaluatePanel::request() const {
     r.kind = EvalKind(kind_->currentData().toInt());
     r.checkpoint = checkpoint_;
     r.dataset = dataset_->text().trimmed();
-    r.taskType = qs::TaskType(taskType_->currentData().toInt());
+    r.taskType = taskType_->type().value_or(qs::TaskType::Piqa);
     r.taskLimit = limit_->value();
     r.ctx = ctx_->value();
     r.maxWindows = windows_->value();
@@ -172,6 +166,7 @@ EvalRequest EvaluatePanel::request() const {
     r.adjustBlock = adjustBlock_;
     r.plan = planJson_;
     r.projectPath = projectPath_;
+    r.backend = backend_;
     return r;
 }
 
@@ -184,7 +179,10 @@ void EvaluatePanel::chooseDataset() {
     const bool task = EvalKind(kind_->currentData().toInt()) == EvalKind::Task;
     const QString path =
         chooseDataFile(this, tr("Evaluation Data"), dataset_->text(), task ? DataKind::Task : DataKind::Text);
-    if (!path.isEmpty()) dataset_->setText(path);
+    if (path.isEmpty()) return;
+    dataset_->setText(path);
+    if (task)
+        if (const auto type = taskTypeOfPath(path)) taskType_->setType(type);
 }
 
 // Task fields for task runs only, window fields for text runs only; Run

@@ -23,6 +23,7 @@ class QWidget;
 
 namespace qs {
 class Checkpoint;
+class KernelBackend;
 struct DecoderBlockWeights;
 }  // namespace qs
 
@@ -30,6 +31,7 @@ namespace qs::views {
 
 class EvalService;
 struct EvalRequest;
+class TaskTypeBox;
 
 class EvaluatePanel : public QWidget {
     Q_OBJECT
@@ -47,6 +49,8 @@ public:
 
     // The request the form describes (for the Run button, --evaluate-text and tests).
     EvalRequest request() const;
+    // Where the next evaluations run (the window's device selector); null: the CPU.
+    void setBackend(std::shared_ptr<const qs::KernelBackend> backend) { backend_ = std::move(backend); }
     // Fills the form for a perplexity run on `textFile`; ctx / maxWindows 0 keep the form's values.
     void setPerplexityRun(const QString& textFile, int ctx, int maxWindows);
 
@@ -67,12 +71,13 @@ private:
     QString planLabel_;
     std::function<void(qs::DecoderBlockWeights&)> adjustBlock_;
     nlohmann::json planJson_;
+    std::shared_ptr<const qs::KernelBackend> backend_;
 
     QLabel* hint_;
     QWidget* form_;
     QComboBox* kind_;
     QLineEdit* dataset_;
-    QComboBox* taskType_;
+    TaskTypeBox* taskType_;
     QSpinBox* limit_;
     QSpinBox* ctx_;
     QSpinBox* windows_;

@@ -27,6 +27,7 @@
 #include "about_box.h"
 #include "activation_view.h"
 #include "channel_profile_view.h"
+#include "eval_device_selector.h"
 #include "eval_service.h"
 #include "evaluate_panel.h"
 #include "formats/checkpoint.h"
@@ -99,8 +100,10 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     centralTabs_->addTab(plan_, tr("Plan"));
     // Three charts wide enough to read need the centre, not a dock.
     centralTabs_->addTab(sensitivity_, tr("Sensitivity"));
-    // A sweep's form above the chart and table of its results.
-    auto* sweepPage = new QSplitter(Qt::Vertical, this);
+    // A sweep's form in a column beside the chart and table of its results,
+    // which get the page's whole height.
+    auto* sweepPage = new QSplitter(Qt::Horizontal, this);
+    sweepPage->setChildrenCollapsible(false);
     sweepPage->addWidget(sweep_);
     sweepPage->addWidget(results_);
     sweepPage->setStretchFactor(1, 1);
@@ -110,6 +113,20 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     createActions();
     createDocks();
     createStatusBar();
+    // A sweep's chart and table need the height the one-tensor charts take
+    // below the centre: those docks step aside while the Sweep tab shows,
+    // and the layout comes back as it was when another tab is chosen.
+    connect(centralTabs_, &QTabWidget::currentChanged, this, [this, sweepPage] {
+        const bool sweep = centralTabs_->currentWidget() == sweepPage;
+        if (sweep == !layoutBeforeSweep_.isEmpty()) return;
+        if (sweep) {
+            layoutBeforeSweep_ = saveState();
+            for (QDockWidget* d : bottomDocks_) d->hide();
+        } else {
+            restoreState(layoutBeforeSweep_);
+            layoutBeforeSweep_.clear();
+        }
+    });
 
     connect(table_, &LayerTablePanel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(heatmap_, &HeatmapView::tensorClicked, table_, &LayerTablePanel::selectTensor);
@@ -202,6 +219,13 @@ void MainWindow::createActions() {
     tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     tools->addAction(openAction_);
     tools->addAction(exportCsvAction_);
+    tools->addSeparator();
+    auto* deviceLabel = new QLabel(tr("Device "), this);
+    device_ = new EvalDeviceSelector(this);
+    deviceLabel->setBuddy(device_);
+    tools->addWidget(deviceLabel);
+    tools->addWidget(device_);
+    useSelectedDevice();
     updateRecentMenu();
 }
 
@@ -231,6 +255,7 @@ void MainWindow::createDocks() {
     // need the width); the inspection views stay in front until a run ends.
     evaluateDock_ = dock(evaluate_, tr("Evaluate"), QStringLiteral("EvaluateDock"), Qt::RightDockWidgetArea);
     runsDock_ = dock(runs_, tr("Runs"), QStringLiteral("RunsDock"), Qt::BottomDockWidgetArea);
+    bottomDocks_ = {hist, prof, act, runsDock_};
     splitDockWidget(hist, prof, Qt::Horizontal);
     tabifyDockWidget(info, evaluateDock_);
     tabifyDockWidget(prof, act);  // the same layer's input channels, weights alone or against activations
@@ -243,6 +268,19 @@ void MainWindow::createDocks() {
     resizeDocks({hist, prof}, {420, 420}, Qt::Vertical);
 }
 
+void MainWindow::useSelectedDevice() {
+    evaluate_->setBackend(device_->backend());
+    sweep_->setBackend(device_->backend());
+    plan_->quantizePanel()->setBackend(device_->backend());
+}
+
+bool MainWindow::selectDevice(const QString& request) {
+    const int index = device_->findData(request);
+    if (index < 0) return false;
+    device_->setCurrentIndex(index);
+    return true;
+}
+
 void MainWindow::createStatusBar() {
     statusText_ = new QLabel(tr("Open a model to inspect its weights"), this);
     progress_ = new QProgressBar(this);
@@ -252,7 +290,14 @@ void MainWindow::createStatusBar() {
     cancelButton_ = new QPushButton(tr("Cancel"), this);
     cancelButton_->setToolTip(tr("Stop computing statistics (Esc)"));
     connect(cancelButton_, &QPushButton::clicked, stats_, &StatsService::cancel);
+    deviceText_ = new QLabel(device_->resolvedLine(), this);
+    deviceText_->setObjectName(QStringLiteral("DeviceText"));
+    connect(device_, &EvalDeviceSelector::deviceChanged, this, [this](const QString& line) {
+        deviceText_->setText(line);
+        useSelectedDevice();
+    });
     statusBar()->addWidget(statusText_, 1);
+    statusBar()->addPermanentWidget(deviceText_);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(cancelButton_);
     setBusy(false);

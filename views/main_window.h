@@ -37,6 +37,7 @@ namespace qs::views {
 
 class ActivationView;
 class ChannelProfileView;
+class EvalDeviceSelector;
 class EvalService;
 class EvaluatePanel;
 class HeatmapView;
@@ -72,6 +73,8 @@ public:
     HeatmapView* heatmapView() const { return heatmap_; }
     StatsService* statsService() const { return stats_; }
     EvalService* evalService() const { return eval_; }
+    // Picks the evaluation device by its request ("auto", "cpu", "cuda"); false for any other.
+    bool selectDevice(const QString& request);
     EvaluatePanel* evaluatePanel() const { return evaluate_; }
     RunsPanel* runsPanel() const { return runs_; }
     SweepPanel* sweepPanel() const { return sweep_; }
@@ -127,6 +130,7 @@ private:
     void createActions();
     void createDocks();
     void createStatusBar();
+    void useSelectedDevice();  // hands the device selector's backend to every panel that computes
     void restoreSettings();
     void saveSettings() const;
     void addRecentFile(const QString& path);
@@ -172,6 +176,8 @@ private:
     ResultsPanel* results_;
     QDockWidget* evaluateDock_ = nullptr;
     QDockWidget* runsDock_ = nullptr;
+    std::vector<QDockWidget*> bottomDocks_;  // the one-tensor charts and the Runs table
+    QByteArray layoutBeforeSweep_;           // saveState() while the Sweep tab shows; empty otherwise
     QElapsedTimer statsClock_;
 
     QAction* openAction_ = nullptr;
@@ -182,6 +188,8 @@ private:
     QLabel* statusText_ = nullptr;
     QProgressBar* progress_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
+    EvalDeviceSelector* device_ = nullptr;
+    QLabel* deviceText_ = nullptr;  // the device's resolved line, always in view
 };
 
 }  // namespace qs::views

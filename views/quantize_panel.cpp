@@ -156,6 +156,7 @@ void QuantizePanel::start(const qs::QuantPlan& plan) {
     request.calibrationFile = file_->text().trimmed();
     request.calibration = calibrationOptions();
     request.projectPath = projectPath_;
+    request.backend = backend_;
     pendingPlan_ = plan;
     pendingLabel_ = tr("%1, calibrated on %2 (%3 \u00d7 %4)")
                         .arg(QString::fromStdString(qs::quantPlanLabel(plan)),

@@ -50,6 +50,8 @@ public:
     // Fills the calibration row; samples / length 0 keep the form's values.
     void setCalibration(const QString& textFile, int samples, int length);
     qs::CalibrationOptions calibrationOptions() const;
+    // Where the next quantization runs (the main window's device selector); null: the CPU.
+    void setBackend(std::shared_ptr<const qs::KernelBackend> backend) { backend_ = std::move(backend); }
 
     // Starts quantizing the open model by `plan` on the calibration row's set.
     void start(const qs::QuantPlan& plan);
@@ -67,6 +69,8 @@ signals:
     void quantized();
 
 private:
+    std::shared_ptr<const qs::KernelBackend> backend_;
+
     void chooseCalibrationFile();
     void onStarted();
     void onProgress(double fraction, double secondsLeft, const QString& stage);

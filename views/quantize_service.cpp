@@ -93,6 +93,7 @@ void QuantizeService::run(uint64_t jobId, const QuantizeRequest& request, Quanti
             job.beginBlocks(model.numBlocks());
             PlanQuantizeOptions options;
             options.job = &job.control;
+            options.backend = request.backend.get();
             auto result = std::make_shared<const PlanQuantizeResult>(
                 quantizePlanWithCalibration(model, request.plan, calibration, options));
             // The last chance to cancel: statistics once saved belong to a finished job.

@@ -12,6 +12,7 @@
 #include <QObject>
 #include <QString>
 
+#include "backend.h"
 #include "job_runner.h"
 #include "quant/calibration.h"
 #include "quant/quant_plan.h"
@@ -34,6 +35,7 @@ struct QuantizeRequest {
     QString calibrationFile;              // a text file, tokenized and sampled (quant/calibration.h)
     qs::CalibrationOptions calibration;   // samples, length (clipped to the model), seed
     QString projectPath;                  // where the activation statistics go; empty: not saved
+    std::shared_ptr<const qs::KernelBackend> backend;  // where calibration and GPTQ run; null: the CPU
 };
 
 class QuantizeService : public QObject {

@@ -72,6 +72,8 @@ ResultsPanel::ResultsPanel(QWidget* parent)
     auto* selectors = new QHBoxLayout;
     for (auto [label, box] :
          {std::pair{tr("Sweep"), sweep_}, {tr("Metric"), metric_}, {tr("Chart"), column_}, {tr("Group"), group_}}) {
+        // Column labels ("wikitext-2-raw kl_mean") are long: the box grows to show them whole.
+        box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
         selectors->addWidget(new QLabel(label, this));
         selectors->addWidget(box);
     }
@@ -118,6 +120,9 @@ ResultsPanel::ResultsPanel(QWidget* parent)
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(chart_);
     split->addWidget(view_);
+    // The chart is what a sweep is read from; the table scrolls.
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 4, 6, 4);
     layout->addLayout(selectors);
@@ -164,7 +169,8 @@ void ResultsPanel::rebuildTable() {
     for (const std::string& m : qs::sweepMetrics(runs_, sweep)) metrics.push_back({text(m), text(m)});
     refill(metric_, metrics);
     const QString metric = metric_->currentData().toString();
-    qs::SweepTableOptions options{sweep, {}};
+    qs::SweepTableOptions options;
+    options.sweepName = sweep;
     if (!metric.isEmpty()) options.metrics = {metric.toStdString()};
     model_->setTable(qs::buildSweepTable(runs_, options));
     view_->resizeColumnsToContents();

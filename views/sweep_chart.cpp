@@ -115,7 +115,9 @@ void SweepChart::setData(qs::SweepChartData data) {
     baseline_ = nullptr;
     QCustomPlot* p = plot();
     if (data_.series.empty() && !data_.baseline) {
-        setPlaceholder(tr("No sweep runs with %1 to draw").arg(QString::fromStdString(data_.column.label())));
+        setPlaceholder(data_.column.metric.empty()
+                           ? tr("No sweep runs to draw yet")
+                           : tr("No sweep runs with %1 to draw").arg(QString::fromStdString(data_.column.label())));
         return;
     }
     p->clearPlottables();

@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -18,6 +19,8 @@
 #include "formats/checkpoint.h"
 #include "project/project_file.h"
 #include "quant/calibration.h"
+#include "quant/plan_quantizer.h"
+#include "sweep_metrics_form.h"
 #include "sweep_service.h"
 
 namespace qs::views {
@@ -57,8 +60,7 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
       perChannel_(new QCheckBox(tr("per-channel"), this)),
       perGroup_(new QCheckBox(tr("per-group"), this)),
       groupSize_(new QComboBox(this)),
-      text_(new QLineEdit(this)),
-      kl_(new QCheckBox(tr("KL vs the base too"), this)),
+      metrics_(new SweepMetricsForm(this)),
       calibration_(new QLineEdit(this)),
       samples_(new QSpinBox(this)),
       length_(new QSpinBox(this)),
@@ -92,7 +94,6 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     granularityRow->addWidget(groupSize_);
     granularityRow->addStretch(1);
 
-    text_->setPlaceholderText(tr("evaluation text (perplexity)"));
     calibration_->setPlaceholderText(tr("calibration text (GPTQ, AWQ)"));
     samples_->setRange(1, 4096);
     samples_->setValue(kDefaultSamples);
@@ -107,11 +108,10 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     windows_->setValue(kDefaultWindows);
     windows_->setSpecialValueText(tr("all windows"));
     windows_->setPrefix(tr("windows "));
-    auto* calibRow = fileRow(this, calibration_, tr("Calibration Text"), DataKind::Text);
-    calibRow->addWidget(samples_);
-    calibRow->addWidget(length_);
-    auto* textRow = fileRow(this, text_, tr("Evaluation Text"), DataKind::Text);
-    textRow->addWidget(kl_);
+    auto* calibSizeRow = new QHBoxLayout;
+    calibSizeRow->addWidget(samples_);
+    calibSizeRow->addWidget(length_);
+    calibSizeRow->addStretch(1);
     auto* windowRow = new QHBoxLayout;
     windowRow->addWidget(ctx_);
     windowRow->addWidget(windows_);
@@ -123,15 +123,18 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     form->addRow(tr("Methods"), methodRow);
     form->addRow(tr("Bits"), bitsRow);
     form->addRow(tr("Granularity"), granularityRow);
-    form->addRow(tr("Text"), textRow);
     form->addRow(tr("Windows"), windowRow);
-    form->addRow(tr("Calibration"), calibRow);
+    form->addRow(tr("Calibration"), fileRow(this, calibration_, tr("Calibration Text"), DataKind::Text));
+    form->addRow(QString(), calibSizeRow);
+
+    auto* evaluation = new QGroupBox(tr("Evaluate every cell on"), this);
+    auto* evaluationLayout = new QVBoxLayout(evaluation);
+    evaluationLayout->addWidget(metrics_);
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(run_);
     buttons->addWidget(cancel_);
-    buttons->addWidget(progress_, 3);
-    buttons->addWidget(runProgress_, 1);
+    buttons->addStretch(1);
     progress_->setRange(0, 1000);
     progress_->setFormat(tr("all runs %p%"));
     runProgress_->setRange(0, 1000);
@@ -142,11 +145,18 @@ SweepPanel::SweepPanel(SweepService* service, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(10, 6, 10, 6);
     layout->addLayout(form);
+    layout->addWidget(evaluation, 1);
     layout->addLayout(buttons);
+    layout->addWidget(progress_);
+    layout->addWidget(runProgress_);
     layout->addWidget(status_);
-    layout->addStretch(1);
 
-    connect(text_, &QLineEdit::textChanged, this, &SweepPanel::updateForm);
+    connect(metrics_, &SweepMetricsForm::changed, this, &SweepPanel::updateForm);
+    for (QCheckBox* box : {methods_[0], methods_[1], methods_[2], bits_[0], bits_[1], bits_[2], bits_[3], perChannel_,
+                           perGroup_})
+        connect(box, &QCheckBox::toggled, this, &SweepPanel::updateForm);
+    connect(calibration_, &QLineEdit::textChanged, this, &SweepPanel::updateForm);
+    connect(name_, &QLineEdit::textChanged, this, &SweepPanel::updateForm);
     connect(run_, &QPushButton::clicked, this, &SweepPanel::run);
     connect(cancel_, &QPushButton::clicked, service_, &SweepService::cancel);
     connect(service_, &SweepService::started, this, [this] {
@@ -196,7 +206,7 @@ void SweepPanel::setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const QStr
 
 void SweepPanel::setRun(const QString& text, const QString& calibrationText, int ctx, int maxWindows, int samples,
                         int length) {
-    text_->setText(text);
+    metrics_->setTexts({text});
     calibration_->setText(calibrationText);
     if (ctx > 0) ctx_->setValue(ctx);
     if (maxWindows > 0) windows_->setValue(maxWindows);
@@ -207,6 +217,7 @@ void SweepPanel::setRun(const QString& text, const QString& calibrationText, int
 qs::SweepOptions SweepPanel::options() const {
     qs::SweepOptions o;
     o.name = name_->text().trimmed().toStdString();
+    if (o.name.empty()) throw std::invalid_argument(tr("Name the sweep: a rerun finds its runs by the name.").toStdString());
     for (size_t i = 0; i < std::size(kMethods); ++i)
         if (methods_[i]->isChecked()) o.grid.methods.push_back(kMethods[i]);
     for (size_t i = 0; i < std::size(kBits); ++i)
@@ -214,14 +225,19 @@ qs::SweepOptions SweepPanel::options() const {
     if (perChannel_->isChecked()) o.grid.groups.push_back(0);
     if (perGroup_->isChecked()) o.grid.groups.push_back(groupSize_->currentData().toInt());
     if (o.grid.methods.empty() || o.grid.bits.empty() || o.grid.groups.empty())
-        throw std::invalid_argument(tr("choose at least one method, bit width and granularity").toStdString());
-    const std::string text = text_->text().trimmed().toStdString();
-    if (text.empty()) throw std::invalid_argument(tr("choose an evaluation text").toStdString());
-    o.metrics.push_back({qs::RunKind::Perplexity, text});
-    if (kl_->isChecked()) o.metrics.push_back({qs::RunKind::Kl, text});
+        throw std::invalid_argument(tr("Choose at least one method, bit width and granularity.").toStdString());
+    o.metrics = metrics_->metrics();
     o.ctx = ctx_->value();
     o.maxWindows = windows_->value();
     if (!calibration_->text().trimmed().isEmpty()) o.calibPath = calibration_->text().trimmed().toStdString();
+    // Said here, beside the calibration field, rather than when the sweep starts.
+    if (checkpoint_ && !o.calibPath)
+        for (const qs::SweepCell& cell : qs::sweepCells(o.grid))
+            if (cell.plan && qs::planNeedsCalibration(*cell.plan, checkpoint_->config))
+                throw std::invalid_argument(
+                    tr("%1 calibrates: choose a calibration text, or untick it.")
+                        .arg(QString::fromStdString(cell.method).toUpper())
+                        .toStdString());
     o.calib.sequences = samples_->value();
     o.calib.length = length_->value();
     return o;
@@ -238,19 +254,37 @@ void SweepPanel::run() {
         status_->setText(QString::fromUtf8(e.what()));
         return;
     }
+    request.backend = backend_;
+    request.options.backend = backend_.get();
     service_->start(std::move(request));
 }
 
+QString SweepPanel::statusText() const { return status_->text(); }
+
+// While no sweep runs, the status says what the form lacks (and Run waits
+// for it) or how many runs Run would make.
 void SweepPanel::updateForm() {
     const bool busy = service_->isRunning();
-    run_->setEnabled(checkpoint_ && !busy && !text_->text().trimmed().isEmpty());
     cancel_->setEnabled(busy);
-    if (!checkpoint_) status_->setText(tr("Open a model to sweep it."));
+    run_->setEnabled(false);
+    if (busy) return;
+    if (!checkpoint_) {
+        status_->setText(tr("Open a model to sweep it."));
+        return;
+    }
+    try {
+        const qs::SweepOptions o = options();
+        const size_t runs = qs::sweepCells(o.grid).size() * o.metrics.size();
+        status_->setText(tr("Ready: %n run(s), the baseline and every cell on each text and task.", nullptr, int(runs)));
+        run_->setEnabled(true);
+    } catch (const std::invalid_argument& e) {
+        status_->setText(QString::fromUtf8(e.what()));
+    }
 }
 
 void SweepPanel::onStopped(const QString& message) {
-    status_->setText(message);
     updateForm();
+    status_->setText(message);
 }
 
 }  // namespace qs::views

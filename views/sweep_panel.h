@@ -1,7 +1,8 @@
-// The form of a sweep (core/project/sweep_runner.h): which methods, bit
-// widths and granularities, which texts (perplexity, and KL if asked) to
-// evaluate each cell on, the calibration text for GPTQ and AWQ, and the
-// window settings; Run, Cancel and the overall progress. The work is
+// The form of a sweep (core/project/sweep_runner.h), as tall and narrow as a
+// column beside its results: which methods, bit widths and granularities,
+// the window settings, the calibration text for GPTQ and AWQ, and what each
+// cell is evaluated on (SweepMetricsForm: texts, KL, tasks); Run, Cancel and
+// the progress of all runs and of the current one. The work is
 // SweepService's; results land in the project and the Results view shows them.
 #pragma once
 
@@ -26,6 +27,7 @@ class Checkpoint;
 
 namespace qs::views {
 
+class SweepMetricsForm;
 class SweepService;
 
 class SweepPanel : public QWidget {
@@ -36,14 +38,22 @@ public:
     void setModel(std::shared_ptr<const qs::Checkpoint> ckpt, const QString& projectPath);
     // The options the form describes; std::invalid_argument when it is incomplete.
     qs::SweepOptions options() const;
-    // Fills the form (for --sweep-text and tests): text, calibration file and
-    // the window and calibration sizes (0: keep the form's).
+    // Fills the form (for --sweep-text and tests): the one text, calibration
+    // file and the window and calibration sizes (0: keep the form's).
     void setRun(const QString& text, const QString& calibrationText, int ctx, int maxWindows, int samples, int length);
+    // Where the next sweep runs (the main window's device selector); null: the CPU.
+    void setBackend(std::shared_ptr<const qs::KernelBackend> backend) { backend_ = std::move(backend); }
+    // The texts and tasks, to fill beyond setRun's one text.
+    SweepMetricsForm* metricsForm() const { return metrics_; }
+    // Progress, the outcome, or what the form lacks before Run can start.
+    QString statusText() const;
 
 public slots:
     void run();
 
 private:
+    std::shared_ptr<const qs::KernelBackend> backend_;
+
     void updateForm();
     void onStopped(const QString& message);
 
@@ -57,8 +67,7 @@ private:
     QCheckBox* perChannel_;
     QCheckBox* perGroup_;
     QComboBox* groupSize_;
-    QLineEdit* text_;
-    QCheckBox* kl_;
+    SweepMetricsForm* metrics_;
     QLineEdit* calibration_;
     QSpinBox* samples_;
     QSpinBox* length_;

@@ -20,8 +20,9 @@ namespace qs::views {
 
 struct SweepRequest {
     std::shared_ptr<const qs::Checkpoint> checkpoint;
-    qs::SweepOptions options;
+    qs::SweepOptions options;  // options.backend is backend's (kept alive by the request)
     QString projectPath;
+    std::shared_ptr<const qs::KernelBackend> backend;  // null: the CPU
 };
 
 class SweepService : public QObject {

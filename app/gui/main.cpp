@@ -14,6 +14,11 @@
 //   ... --sensitivity-text TEXT [--sensitivity-spec NAME] [--ctx N] [--max-windows N]
 //                                           once statistics are ready, scan layer sensitivity in the
 //                                           Sensitivity tab; --screenshot waits for the scan
+//   ... --sweep-text TEXT ... [--sweep-kl] [--sweep-task FILE ... [--sweep-task-limit N]]
+//                                           once statistics are ready, run the Sweep tab's grid on
+//                                           them (sweep_arguments.h); --screenshot waits for it;
+//                                           --show-sweep shows the tab and the project's results
+//   ... --device auto|cpu|cuda              where evaluations compute (the toolbar's Device selector)
 #include <cstdio>
 
 #include <QApplication>
@@ -30,6 +35,8 @@
 #include "layer_table_model.h"
 #include "layer_table_panel.h"
 #include "main_window.h"
+#include "sweep_arguments.h"
+#include "sweep_panel.h"
 
 namespace {
 
@@ -99,13 +106,12 @@ int main(int argc, char** argv) {
         QStringLiteral("show-activations"),
         QStringLiteral("After --quantize-calib, select LAYER and show its weights vs activations."),
         QStringLiteral("LAYER"));
-    const QCommandLineOption sweepOption(
-        QStringLiteral("sweep-text"),
-        QStringLiteral("Once statistics are ready, run the Sweep tab's grid on TEXT (--ctx, --max-windows, "
-                       "calibrating on --quantize-calib's TEXT with --calib-samples, --calib-length)."),
-        QStringLiteral("TEXT"));
+    const QCommandLineOption deviceOption(QStringLiteral("device"),
+                                          QStringLiteral("Where evaluation, quantization and sweeps compute: auto, cpu or cuda."),
+                                          QStringLiteral("DEVICE"));
+    parser.addOption(deviceOption);
     parser.addOption(activationsOption);
-    parser.addOption(sweepOption);
+    addSweepOptions(parser);
     parser.addOption(sensitivityOption);
     parser.addOption(sensitivitySpecOption);
     parser.addOption(openOption);
@@ -132,15 +138,20 @@ int main(int argc, char** argv) {
     const QString calibration = parser.value(quantizeOption);
     const QString sensitivityText = parser.value(sensitivityOption);
     const QString sensitivitySpec = parser.value(sensitivitySpecOption);
-    const QString sweepText = parser.value(sweepOption);
+    const SweepArguments sweep = sweepArguments(parser);
     const int samples = parser.value(samplesOption).toInt();
     const int length = parser.value(lengthOption).toInt();
     // Evaluation (and the screenshot without one) waits for the step before it.
-    const auto readyToEvaluate = calibration.isEmpty() || !sweepText.isEmpty()
+    const auto readyToEvaluate = calibration.isEmpty() || sweep.runs()
                                      ? &qs::views::MainWindow::statsFinished
                                      : &qs::views::MainWindow::quantizationFinished;
 
     qs::views::MainWindow window(interactive);
+    if (parser.isSet(deviceOption) && !window.selectDevice(parser.value(deviceOption))) {
+        std::fprintf(stderr, "quantscope: --device must be auto, cpu or cuda, not \"%s\"\n",
+                     qPrintable(parser.value(deviceOption)));
+        return 1;
+    }
     if (!interactive) {
         // Errors go to stderr with a non-zero exit instead of a dialog nobody can click.
         QObject::connect(&window, &qs::views::MainWindow::errorOccurred, &app, [](const QString& message) {
@@ -158,7 +169,7 @@ int main(int argc, char** argv) {
                 QCoreApplication::exit(0);
             });
         };
-        if (!sweepText.isEmpty())  // with the sweep's chart and table showing
+        if (sweep.runs())  // with the sweep's chart and table showing
             QObject::connect(&window, &qs::views::MainWindow::sweepFinished, &app, takeScreenshot);
         else if (!sensitivityText.isEmpty())  // with the scan's charts showing
             QObject::connect(&window, &qs::views::MainWindow::sensitivityFinished, &app, takeScreenshot);
@@ -171,10 +182,13 @@ int main(int argc, char** argv) {
     if (!plan.isEmpty())  // the plan is checked against the model, so it loads once the model is open
         QObject::connect(&window, &qs::views::MainWindow::modelOpened, &window,
                          [&window, plan] { window.loadPlan(plan); }, Qt::SingleShotConnection);
-    if (!sweepText.isEmpty())  // a sweep calibrates each cell itself
+    if (sweep.runs())  // a sweep calibrates each cell itself
         QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window,
-                         [&window, sweepText, calibration, ctx, maxWindows, samples, length] {
-                             window.sweepText(sweepText, calibration, ctx, maxWindows, samples, length);
+                         [&window, sweep, calibration, ctx, maxWindows, samples, length, interactive] {
+                             if (startSweep(window, sweep, calibration, ctx, maxWindows, samples, length) || interactive)
+                                 return;
+                             std::fprintf(stderr, "quantscope: sweep: %s\n", qPrintable(window.sweepPanel()->statusText()));
+                             QCoreApplication::exit(1);
                          },
                          Qt::SingleShotConnection);
     else if (!calibration.isEmpty())
@@ -182,6 +196,9 @@ int main(int argc, char** argv) {
                          [&window, calibration, samples, length] {
                              window.quantizeWithCalibration(calibration, samples, length);
                          },
+                         Qt::SingleShotConnection);
+    if (sweep.show)
+        QObject::connect(&window, &qs::views::MainWindow::statsFinished, &window, [&window] { showSweepTab(window); },
                          Qt::SingleShotConnection);
     if (!evaluateText.isEmpty())
         QObject::connect(&window, readyToEvaluate, &window,
