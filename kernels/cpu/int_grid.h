@@ -43,7 +43,10 @@ inline IntGrid fitIntGrid(double lo, double hi, int bits, bool symmetric) {
 
 inline int quantizeToCode(double x, const IntGrid& g) {
     const double q = std::nearbyint(x / g.scale) + g.zero;
-    return int(std::clamp(q, 0.0, double(g.maxq)));
+    // NaN compares false both ways: it lands on code 0 like a value below the
+    // grid, instead of an undefined float-to-int conversion.
+    if (!(q >= 0.0)) return 0;
+    return int(std::min(q, double(g.maxq)));
 }
 
 inline float dequantizeCode(int code, const IntGrid& g) { return float(g.scale * (double(code) - g.zero)); }
