@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 #include <nlohmann/json.hpp>
 
+#include "analysis/sweep_grid.h"
 #include "analysis/sweep_results.h"
 #include "project/project_file.h"
 #include "results_table_model.h"
@@ -49,6 +50,8 @@ QString writeText(const QString& path, const std::string& content) {
 ResultsPanel::ResultsPanel(QWidget* parent)
     : QWidget(parent),
       sweep_(new QComboBox(this)),
+      modelBox_(new QComboBox(this)),
+      modelLabel_(new QLabel(tr("Model"), this)),
       metric_(new QComboBox(this)),
       column_(new QComboBox(this)),
       group_(new QComboBox(this)),
@@ -59,6 +62,8 @@ ResultsPanel::ResultsPanel(QWidget* parent)
       view_(new QTableView(this)),
       status_(new QLabel(this)) {
     sweep_->setToolTip(tr("Runs of one sweep, or of every sweep in the project"));
+    modelBox_->setToolTip(tr("The model whose cells the table and chart show"));
+    modelBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     metric_->setToolTip(tr("What the table lists: each kind's own metric, or one metric on every dataset"));
     column_->setToolTip(tr("The table column the chart draws against the weight bits"));
     group_->setToolTip(tr("Only the series of one group size"));
@@ -70,8 +75,11 @@ ResultsPanel::ResultsPanel(QWidget* parent)
     dpi_->setToolTip(tr("Resolution of PNG figures; PDF and SVG are vector"));
 
     auto* selectors = new QHBoxLayout;
-    for (auto [label, box] :
-         {std::pair{tr("Sweep"), sweep_}, {tr("Metric"), metric_}, {tr("Chart"), column_}, {tr("Group"), group_}}) {
+    selectors->addWidget(new QLabel(tr("Sweep"), this));
+    selectors->addWidget(sweep_);
+    selectors->addWidget(modelLabel_);
+    selectors->addWidget(modelBox_);
+    for (auto [label, box] : {std::pair{tr("Metric"), metric_}, {tr("Chart"), column_}, {tr("Group"), group_}}) {
         // Column labels ("wikitext-2-raw kl_mean") are long: the box grows to show them whole.
         box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
         selectors->addWidget(new QLabel(label, this));
@@ -131,6 +139,7 @@ ResultsPanel::ResultsPanel(QWidget* parent)
     layout->addWidget(status_);
 
     connect(sweep_, &QComboBox::currentIndexChanged, this, &ResultsPanel::rebuildTable);
+    connect(modelBox_, &QComboBox::currentIndexChanged, this, &ResultsPanel::rebuildTable);
     connect(metric_, &QComboBox::currentIndexChanged, this, &ResultsPanel::rebuildTable);
     connect(column_, &QComboBox::currentIndexChanged, this, &ResultsPanel::rebuildChart);
     connect(group_, &QComboBox::currentIndexChanged, this, &ResultsPanel::rebuildChart);
@@ -165,12 +174,23 @@ void ResultsPanel::setGroup(std::optional<int> group) {
 
 void ResultsPanel::rebuildTable() {
     const std::string sweep = sweep_->currentData().toString().toStdString();
+    std::vector<std::pair<QString, QVariant>> models;
+    for (const std::string& m : qs::sweepModels(runs_, sweep)) {
+        const QString label = text(qs::modelShortName(m));
+        models.push_back({label.isEmpty() ? tr("(not recorded)") : label, text(m)});
+    }
+    refill(modelBox_, models);
+    modelLabel_->setVisible(models.size() > 1);
+    modelBox_->setVisible(models.size() > 1);
     std::vector<std::pair<QString, QVariant>> metrics = {{tr("Each kind's own"), QString()}};
     for (const std::string& m : qs::sweepMetrics(runs_, sweep)) metrics.push_back({text(m), text(m)});
     refill(metric_, metrics);
     const QString metric = metric_->currentData().toString();
     qs::SweepTableOptions options;
     options.sweepName = sweep;
+    // A table and chart of one model at a time; a run stored before sweeps
+    // recorded their model has none, and an empty filter takes every model.
+    if (models.size() > 1) options.model = modelBox_->currentData().toString().toStdString();
     if (!metric.isEmpty()) options.metrics = {metric.toStdString()};
     model_->setTable(qs::buildSweepTable(runs_, options));
     view_->resizeColumnsToContents();

@@ -40,6 +40,8 @@ public:
     void setMetric(const QString& metric);
     void setChartColumn(int column);
     void setGroup(std::optional<int> group);
+    // The models of a sweep over several (hidden for one): "" / a sweepModelId.
+    QComboBox* modelSelector() const { return modelBox_; }
 
     // Exports at the chosen print size and dpi; empty on success, else the error naming the file.
     QString exportFigure(const QString& path);
@@ -59,6 +61,8 @@ private:
     QString projectPath_;
     std::vector<qs::RunRecord> runs_;
     QComboBox* sweep_;
+    QComboBox* modelBox_;  // shown when the sweep covers several models: one model's table and chart
+    QLabel* modelLabel_;
     QComboBox* metric_;
     QComboBox* column_;
     QComboBox* group_;

@@ -3,7 +3,9 @@
 // raster picture of the plot, also inside compressed PDF streams), a PNG has
 // the pixels of its print width at the asked dpi, and the data and runs land
 // beside the figure.
+#include <QComboBox>
 #include <QFile>
+#include <QFont>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <qcustomplot.h>
+
+#include <tuple>
 
 #include "analysis/sweep_results.h"
 #include "project/project_file.h"
@@ -200,6 +204,36 @@ private slots:
         const QImage image(path);
         QCOMPARE(image.width(), width);
         QCOMPARE(image.height(), qRound(qs::views::printStyle(qs::views::PrintSize(size)).heightInches * dpi));
+    }
+
+    void aSweepOverTwoModelsShowsOneModelAtATime() {
+        const std::string project = dir_.filePath(QStringLiteral("two-models.qsproj.h5")).toStdString();
+        for (const char* model : {"/m/Llama-3-8B", "/m/Llama-3-70B"})
+            for (const auto& [method, bits, ppl] : {std::tuple{"base", 16, 6.1}, {"rtn", 4, 7.0}, {"gptq", 4, 6.5}}) {
+                qs::RunRecord r;
+                r.kind = "perplexity";
+                r.dataset = kWiki;
+                const std::string cell = std::string(method) == "base" ? "base" : std::string(method) + "-w4-g128";
+                r.settings = {{"sweep",
+                               {{"name", "two"}, {"model", model}, {"cell", cell}, {"method", method}, {"bits", bits},
+                                {"group", std::string(method) == "base" ? 0 : kGroup}}}};
+                // The 70B model's perplexities are lower: which model is shown is visible in the numbers.
+                r.metrics = {{"ppl", std::string(model).ends_with("70B") ? ppl / 2 : ppl}};
+                qs::addRun(project, r);
+            }
+        qs::views::ResultsPanel panel;
+        panel.setProjectPath(QString::fromStdString(project));
+        panel.reload();
+        QComboBox* models = panel.modelSelector();
+        QCOMPARE(models->count(), 2);
+        QCOMPARE(models->itemText(0), QStringLiteral("Llama-3-8B"));
+        QVERIFY(!models->isHidden());
+        QCOMPARE(panel.model()->rowCount(), 3);  // one model's baseline, RTN and GPTQ
+        QCOMPARE(panel.model()->data(panel.model()->index(0, 3), qs::views::ResultsTableModel::ValueRole).toDouble(), 6.1);
+        models->setCurrentIndex(1);
+        QCOMPARE(panel.model()->rowCount(), 3);
+        QCOMPARE(panel.model()->data(panel.model()->index(0, 3), qs::views::ResultsTableModel::ValueRole).toDouble(), 3.05);
+        QVERIFY(panel.model()->data(panel.model()->index(2, 3), Qt::FontRole).value<QFont>().bold());  // GPTQ wins
     }
 
     void exportsNameTheFileThatFailed() {
