@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check.h"
+#include "export_fixture.h"
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"
 #include "formats/checkpoint.h"
@@ -29,6 +30,7 @@
 #include "tokenize/tokenizer.h"
 
 using namespace qs;
+using namespace qs::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,52 +44,6 @@ constexpr double kGptqPplRelTol = 1e-3;
 constexpr int64_t kCtx = 128, kWindows = 4;
 
 std::string tinyDir() { return qs::test::sharedDir() + "/models/qs-tiny-llama"; }
-
-QuantSpec w4g128(bool symmetric) {
-    QuantSpec s;
-    s.bits = 4;
-    s.granularity = Granularity::PerGroup;
-    s.groupSize = 128;
-    s.symmetric = symmetric;
-    return s;
-}
-
-ExportOptions optionsFor(const QuantSpec& spec, std::optional<DType> dtype) {
-    ExportOptions o;
-    o.dtype = dtype;
-    o.planLabel = quantPlanLabel(uniformPlan(spec));
-    o.plan = quantPlanToJson(uniformPlan(spec));
-    return o;
-}
-
-QuantizedBlockSource fakeBlocks(const LlamaModel& model, const QuantSpec& spec) {
-    return [&model, spec](int b) {
-        DecoderBlockWeights w = model.loadBlock(b);
-        applyPlanToBlock(uniformPlan(spec), w);
-        return w;
-    };
-}
-
-QuantizedLayerSource rtnLayers(const LlamaModel& model, const QuantSpec& spec) {
-    return [&model, spec](int b, Projection p) {
-        return rtnLayerCodes(model.loadBlock(b)[p], spec, linearTensorName(b, int(p)));
-    };
-}
-
-// What a re-opened GPTQ export computes with: RTN codes on grids whose
-// scales are rounded to F16 as stored.
-void toStoredGrids(const QuantSpec& spec, DecoderBlockWeights& w) {
-    for (int p = 0; p < kProjectionCount; ++p) {
-        LinearWeights& l = w.linear[size_t(p)];
-        const GptqResult r = rtnLayerCodes(l, spec, "test");
-        for (int64_t row = 0; row < r.outFeatures; ++row)
-            for (int64_t c = 0; c < r.inFeatures; ++c) {
-                const size_t i = size_t(row * r.inFeatures + c);
-                const IntGrid g = gptqStoredGrid(r.grids[size_t(r.gIdx[size_t(c)] * r.outFeatures + row)]);
-                l.w[i] = dequantizeCode(r.codes[i], g);
-            }
-    }
-}
 
 nlohmann::json readJson(const std::string& path) {
     std::ifstream in(path);
@@ -126,9 +82,9 @@ QS_TEST(fakeF32ExportReopensToTheInMemoryWeights) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
     for (bool symmetric : {true, false}) {
-        const QuantSpec spec = w4g128(symmetric);
+        const QuantSpec spec = groupSpec(4, symmetric);
         const std::string out = qs::test::tempDir() + (symmetric ? "/fake-f32-sym" : "/fake-f32-asym");
-        writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, DType::F32), out);
+        writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), out);
 
         const auto back = openCheckpoint(out);
         const LlamaModel reopened(*back);
@@ -155,9 +111,9 @@ QS_TEST(fakeF32ExportReopensToTheInMemoryWeights) {
 QS_TEST(fakeBf16ExportKeepsOtherTensorsAndRoundsWeights) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
-    const QuantSpec spec = w4g128(true);
+    const QuantSpec spec = groupSpec(4, true);
     const std::string out = qs::test::tempDir() + "/fake-bf16";
-    writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, std::nullopt), out);
+    writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, std::nullopt), out);
     const auto back = openCheckpoint(out);
     int64_t roundedAway = 0;
     for (const TensorView& t : src->tensors()) {
@@ -185,9 +141,9 @@ QS_TEST(gptqExportReopensToTheStoredGrids) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
     for (bool symmetric : {true, false}) {
-        const QuantSpec spec = w4g128(symmetric);
+        const QuantSpec spec = groupSpec(4, symmetric);
         const std::string out = qs::test::tempDir() + (symmetric ? "/gptq-sym" : "/gptq-asym");
-        writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), optionsFor(spec, std::nullopt), out);
+        writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), exportOptionsFor(spec, std::nullopt), out);
 
         const auto back = openCheckpoint(out);
         const TensorView& q = back->at("model.layers.0.self_attn.q_proj.weight");
@@ -232,17 +188,17 @@ QS_TEST(reopenedExportsGiveTheInMemoryPerplexity) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
     const TokenBatch windows = heldoutWindows();
-    const QuantSpec spec = w4g128(true);
+    const QuantSpec spec = groupSpec(4, true);
     const auto plan = onTheFlyBlockAdjuster(uniformPlan(spec), model.config());
     const double inMemory = perplexity(model, windows, plan);
 
     const std::string fakeDir = qs::test::tempDir() + "/ppl-fake";
-    writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, DType::F32), fakeDir);
+    writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), fakeDir);
     const auto fake = openCheckpoint(fakeDir);
     QS_CHECK_EQ(perplexity(LlamaModel(*fake), windows), inMemory);
 
     const std::string gptqDir = qs::test::tempDir() + "/ppl-gptq";
-    writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), optionsFor(spec, std::nullopt), gptqDir);
+    writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), exportOptionsFor(spec, std::nullopt), gptqDir);
     const auto gptq = openCheckpoint(gptqDir);
     const double exported = perplexity(LlamaModel(*gptq), windows);
     const double storedGrids = perplexity(model, windows, [&](DecoderBlockWeights& w) { toStoredGrids(spec, w); });
@@ -254,22 +210,22 @@ QS_TEST(reopenedExportsGiveTheInMemoryPerplexity) {
 QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
-    const QuantSpec spec = w4g128(true);
+    const QuantSpec spec = groupSpec(4, true);
     const std::string root = qs::test::tempDir() + "/bad";
     fs::create_directories(root + "/full");
     std::ofstream(root + "/full/keep.txt") << "x";
     std::ofstream(root + "/a-file") << "x";
 
-    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, DType::F32), root + "/a-file/out"),
+    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), root + "/a-file/out"),
                          "is a file, not a directory");
-    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, DType::F32), root + "/a-file"),
+    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), root + "/a-file"),
                          "exists and is a file");
-    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), optionsFor(spec, DType::F32), root + "/full"),
+    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), root + "/full"),
                          "directory exists and is not empty");
     QS_CHECK(fs::exists(root + "/full/keep.txt"));
 
     // Overwriting replaces the directory as a whole.
-    ExportOptions overwrite = optionsFor(spec, DType::F32);
+    ExportOptions overwrite = exportOptionsFor(spec, DType::F32);
     overwrite.overwrite = true;
     writeFakeQuantExport(*src, fakeBlocks(model, spec), overwrite, root + "/full");
     QS_CHECK(!fs::exists(root + "/full/keep.txt") && fs::exists(root + "/full/model.safetensors"));
@@ -279,7 +235,7 @@ QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
     QS_CHECK_THROWS_WITH(gptqLayoutFor(w5), "packs 2, 3, 4 or 8 bits, not 5");
     GptqLayout layout5 = gptqLayoutFor(spec);
     layout5.bits = 5;
-    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, w5), layout5, optionsFor(w5, std::nullopt), root + "/w5"),
+    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, w5), layout5, exportOptionsFor(w5, std::nullopt), root + "/w5"),
                          "not 5");
 
     // A block source failing at block 2 leaves neither the target nor its stage.
@@ -287,12 +243,12 @@ QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
         if (b == 2) throw std::runtime_error("calibration ran out of memory");
         return fakeBlocks(model, spec)(b);
     };
-    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, failing, optionsFor(spec, DType::F32), root + "/midway"),
+    QS_CHECK_THROWS_WITH(writeFakeQuantExport(*src, failing, exportOptionsFor(spec, DType::F32), root + "/midway"),
                          "calibration ran out of memory");
     // Layer codes that do not fit the layout are refused naming the layer, also leaving nothing.
     GptqLayout wrongGroups = gptqLayoutFor(spec);
     wrongGroups.groupSize = 64;
-    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, spec), wrongGroups, optionsFor(spec, std::nullopt), root + "/midway"),
+    QS_CHECK_THROWS_WITH(writeGptqExport(*src, rtnLayers(model, spec), wrongGroups, exportOptionsFor(spec, std::nullopt), root + "/midway"),
                          "groups of grids given, the layout needs");
     std::vector<std::string> left;
     for (const auto& e : fs::directory_iterator(root)) left.push_back(e.path().filename().string());
@@ -305,9 +261,9 @@ QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
 QS_TEST(packedCheckpointWithUnsupportedBitsIsRefusedByTheReader) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
-    const QuantSpec spec = w4g128(true);
+    const QuantSpec spec = groupSpec(4, true);
     const std::string out = qs::test::tempDir() + "/gptq-5bit-config";
-    writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), optionsFor(spec, std::nullopt), out);
+    writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), exportOptionsFor(spec, std::nullopt), out);
     QS_CHECK_EQ(std::string(dtypeName(openCheckpoint(out)->at("model.layers.3.mlp.down_proj.weight").dtype)),
                 std::string("GPTQ4"));
     auto config = readJson(out + "/config.json");

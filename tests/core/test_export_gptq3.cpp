@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check.h"
+#include "export_fixture.h"
 #include "cpu/gptq_packing.h"
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"
@@ -24,6 +25,7 @@
 #include "tokenize/tokenizer.h"
 
 using namespace qs;
+using namespace qs::test;
 
 namespace {
 
@@ -39,27 +41,6 @@ std::vector<uint32_t> unpackColumn(const std::vector<uint32_t>& words, int64_t s
     for (int64_t i = 0; i < n; ++i)
         out.push_back(gptqPackedCode(reinterpret_cast<const std::byte*>(words.data() + first), stride, i, bits));
     return out;
-}
-
-QuantSpec w3g128() {
-    QuantSpec s;
-    s.bits = 3;
-    s.granularity = Granularity::PerGroup;
-    s.groupSize = 128;
-    return s;
-}
-
-// RTN codes on grids whose scales are rounded to F16 as the export stores them.
-void toStoredGrids(const QuantSpec& spec, DecoderBlockWeights& w) {
-    for (int p = 0; p < kProjectionCount; ++p) {
-        LinearWeights& l = w.linear[size_t(p)];
-        const GptqResult r = rtnLayerCodes(l, spec, "test");
-        for (int64_t row = 0; row < r.outFeatures; ++row)
-            for (int64_t c = 0; c < r.inFeatures; ++c) {
-                const size_t i = size_t(row * r.inFeatures + c);
-                l.w[i] = dequantizeCode(r.codes[i], gptqStoredGrid(r.grids[size_t(r.gIdx[size_t(c)] * r.outFeatures + row)]));
-            }
-    }
 }
 
 }  // namespace
@@ -116,7 +97,7 @@ QS_TEST(threeBitColumnPacksAsAutoGptq) {
 QS_TEST(threeBitExportOfTheDemoModelReopensToItsPerplexity) {
     const auto src = openCheckpoint(tinyDir());
     const LlamaModel model(*src);
-    const QuantSpec spec = w3g128();
+    const QuantSpec spec = groupSpec(3);
     const std::string out = qs::test::tempDir() + "/gptq-w3";
     ExportOptions options;
     options.planLabel = quantPlanLabel(uniformPlan(spec));
@@ -162,7 +143,7 @@ QS_TEST(threeBitExportOfTheDemoModelReopensToItsPerplexity) {
 QS_TEST(threeBitNeedsDimensionsInMultiplesOf32) {
     // stories260K: hidden 64, MLP 172, which 3-bit words (32 codes) cannot hold.
     const auto src = openCheckpoint(qs::test::sharedDir() + "/models/llama2c/stories260K.bin");
-    QuantSpec spec = w3g128();
+    QuantSpec spec = groupSpec(3);
     spec.granularity = Granularity::PerChannel;
     QS_CHECK_THROWS_WITH(checkGptqShapes(*src, gptqLayoutFor(spec)), "(both dimensions multiples of 32)");
     spec.bits = 4;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check.h"
+#include "export_fixture.h"
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"
 #include "formats/checkpoint.h"
@@ -28,6 +29,7 @@
 #include "tokenize/tokenizer.h"
 
 using namespace qs;
+using namespace qs::test;
 
 namespace {
 
@@ -36,29 +38,6 @@ constexpr double kLayoutPplRelTol = 1e-5;
 constexpr int64_t kCtx = 128, kWindows = 4;
 
 std::string tinyDir() { return qs::test::sharedDir() + "/models/qs-tiny-llama"; }
-
-QuantSpec w4g128() {
-    QuantSpec s;
-    s.bits = 4;
-    s.granularity = Granularity::PerGroup;
-    s.groupSize = 128;
-    return s;
-}
-
-ExportOptions f32Options(const QuantSpec& spec) {
-    ExportOptions o;
-    o.dtype = DType::F32;
-    o.planLabel = quantPlanLabel(uniformPlan(spec));
-    return o;
-}
-
-QuantizedBlockSource fakeBlocks(const LlamaModel& model, const QuantSpec& spec) {
-    return [&model, spec](int b) {
-        DecoderBlockWeights w = model.loadBlock(b);
-        applyPlanToBlock(uniformPlan(spec), w);
-        return w;
-    };
-}
 
 std::string heldoutText() {
     std::ifstream in(qs::test::sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
@@ -93,16 +72,16 @@ QS_TEST(rowOrderTakesEachHeadsPairsApart) {
 }
 
 QS_TEST(llama2cExportMatchesTheHfExportAndTheInMemoryModel) {
-    const QuantSpec spec = w4g128();
+    const QuantSpec spec = groupSpec(4);
     const auto l2c = openCheckpoint(tinyDir() + "/model.llama2c.bin");
     const LlamaModel l2cModel(*l2c);
     const std::string out = qs::test::tempDir() + "/from-llama2c";
-    writeFakeQuantExport(*l2c, fakeBlocks(l2cModel, spec), f32Options(spec), out);
+    writeFakeQuantExport(*l2c, fakeBlocks(l2cModel, spec), exportOptionsFor(spec, DType::F32), out);
 
     const auto hf = openSafetensorsFile(tinyDir() + "/model.f32.safetensors", tinyDir() + "/config.json");
     const LlamaModel hfModel(*hf);
     const std::string hfOut = qs::test::tempDir() + "/from-hf";
-    writeFakeQuantExport(*hf, fakeBlocks(hfModel, spec), f32Options(spec), hfOut);
+    writeFakeQuantExport(*hf, fakeBlocks(hfModel, spec), exportOptionsFor(spec, DType::F32), hfOut);
 
     const auto back = openCheckpoint(out), hfBack = openCheckpoint(hfOut);
     QS_CHECK(back->format == CheckpointFormat::HfSafetensors && !back->config.ropeInterleaved);
@@ -136,7 +115,7 @@ QS_TEST(llama2cExportMatchesTheHfExportAndTheInMemoryModel) {
 }
 
 QS_TEST(llama2cGptqExportReopensWithTheSourcePerplexity) {
-    const QuantSpec spec = w4g128();
+    const QuantSpec spec = groupSpec(4);
     const auto l2c = openCheckpoint(tinyDir() + "/model.llama2c.bin");
     const LlamaModel model(*l2c);
     const std::string out = qs::test::tempDir() + "/gptq-from-llama2c";
@@ -144,7 +123,7 @@ QS_TEST(llama2cGptqExportReopensWithTheSourcePerplexity) {
                     [&](int b, Projection p) {
                         return rtnLayerCodes(model.loadBlock(b)[p], spec, linearTensorName(b, int(p)));
                     },
-                    gptqLayoutFor(spec), f32Options(spec), out);
+                    gptqLayoutFor(spec), exportOptionsFor(spec, DType::F32), out);
     const auto back = openCheckpoint(out);
     const auto tokenizer = tokenizerForCheckpoint(*back);
     const TokenBatch windows = cutWindows(tokenizer->encode(heldoutText(), false), kCtx, kWindows, "heldout");
@@ -157,10 +136,10 @@ QS_TEST(llama2cGptqExportReopensWithTheSourcePerplexity) {
 QS_TEST(ggufExportCarriesItsVocabularyAsTokenizerModel) {
     const auto src = openCheckpoint(qs::test::sharedDir() + "/models/gguf/llama-2-tiny-random.gguf");
     const LlamaModel model(*src);
-    QuantSpec spec = w4g128();
+    QuantSpec spec = groupSpec(4);
     spec.granularity = Granularity::PerChannel;
     const std::string out = qs::test::tempDir() + "/from-gguf";
-    writeFakeQuantExport(*src, fakeBlocks(model, spec), f32Options(spec), out);
+    writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), out);
     const auto back = openCheckpoint(out);
     QS_CHECK(back->tokenizerPath == out + "/tokenizer.model");
     const auto want = tokenizerForCheckpoint(*src), got = tokenizerForCheckpoint(*back);
