@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -244,6 +245,14 @@ double numberAt(const json& j, const char* key) {
     if (!v.is_number()) throw std::invalid_argument(std::string("sensitivity result: \"") + key + "\" is not a number");
     return v.get<double>();
 }
+// A count, which must be a JSON integer (converting a float such as 1e20 would be undefined).
+int64_t countAt(const json& j, const char* key, std::optional<int64_t> fallback = std::nullopt) {
+    if (!j.contains(key) && fallback) return *fallback;
+    if (!j.contains(key)) throw std::invalid_argument(std::string("sensitivity result: missing \"") + key + "\"");
+    if (!j.at(key).is_number_integer())
+        throw std::invalid_argument(std::string("sensitivity result: \"") + key + "\" is not an integer");
+    return j.at(key).get<int64_t>();
+}
 
 }  // namespace
 
@@ -286,10 +295,10 @@ SensitivityResult sensitivityFromJson(const json& j) {
         r.spec = quantSpecFromJson(j.at("spec"));
         r.model = j.value("model", "");
         const json& e = j.at("eval");
-        r.windows = e.at("windows").get<int64_t>();
-        r.ctx = e.at("ctx").get<int64_t>();
-        r.tokens = e.at("tokens").get<int64_t>();
-        r.calibrationTokens = e.value("calibration_tokens", int64_t(0));
+        r.windows = countAt(e, "windows");
+        r.ctx = countAt(e, "ctx");
+        r.tokens = countAt(e, "tokens");
+        r.calibrationTokens = countAt(e, "calibration_tokens", 0);
         r.baseNll = numberAt(e, "base_nll");
         r.basePpl = numberAt(e, "base_ppl");
         for (const json& l : j.at("layers")) {
@@ -311,8 +320,8 @@ SensitivityResult sensitivityFromJson(const json& j) {
         }
         for (const auto& [proxy, value] : j.at("spearman_vs_kl").items())
             r.correlations.push_back({proxy, value.is_null() ? kNaN : value.get<double>()});
-        r.blockPasses = j.value("block_passes", int64_t(0));
-        r.bruteForceBlockPasses = j.value("brute_force_block_passes", int64_t(0));
+        r.blockPasses = countAt(j, "block_passes", 0);
+        r.bruteForceBlockPasses = countAt(j, "brute_force_block_passes", 0);
         r.seconds = j.value("seconds", 0.0);
         return r;
     } catch (const json::exception& e) {

@@ -34,6 +34,9 @@ json parseJsonFile(const std::string& path) {
 }
 
 void setToken(RankedBpeVocab& v, const json& id, const std::string& spelling, const std::string& path) {
+    // A float id (1e20) may have no int64 value: converting it would be undefined.
+    if (id.is_number_float())
+        throw FormatError(path, "token \"" + spelling + "\" has id " + id.dump() + ", not an integer");
     const int64_t i = id.get<int64_t>();
     if (i < 0 || i >= kMaxTokenId)
         throw FormatError(path, "token \"" + spelling + "\" has id " + std::to_string(i) + ", outside 0.." +

@@ -85,6 +85,9 @@ QS_TEST(corrupt_tokenizer_files_are_named) {
     QS_CHECK_THROWS_WITH(qs::openTokenizer(badMerge), "merge 0 (\"a\" \"b\") uses or makes \"ab\"");
     const std::string wrongShape = writeFixture("wrong-shape.json", R"({"model": {"vocab": {"a": "zero"}}})");
     QS_CHECK_THROWS_WITH(qs::openTokenizer(wrongShape), wrongShape + ": unexpected tokenizer.json layout");
+    // Found by the fuzzer under UBSan's float-cast-overflow: an id no integer can hold.
+    const std::string floatId = writeFixture("float-id.json", R"({"model": {"vocab": {"a": 1e20}, "merges": []}})");
+    QS_CHECK_THROWS_WITH(qs::openTokenizer(floatId), floatId + ": token \"a\" has id 1e+20, not an integer");
 
     // tokenizer.bin cut inside its third record.
     std::ifstream in(shared("/models/llama2c/tokenizer.bin"), std::ios::binary);
