@@ -50,9 +50,7 @@ double f8ScaleFor(const Range& r) {
 }  // namespace
 
 void fakeQuantizeIntRows(float* x, int64_t rows, int64_t cols, int64_t groupSize, int bits, bool symmetric) {
-    if (groupSize <= 0 || cols % groupSize != 0)
-        throw std::invalid_argument("fakeQuantizeIntRows: group size " + std::to_string(groupSize) +
-                                    " does not divide the row length " + std::to_string(cols));
+    checkRowGroups(cols, groupSize);
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; c += groupSize) fitAndApplyInt(x + r * cols + c, groupSize, bits, symmetric);
 }

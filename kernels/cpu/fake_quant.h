@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 #include "cpu/int_grid.h"
 
@@ -21,6 +23,13 @@ namespace qs {
 // One grid per `groupSize` consecutive elements of each row; groupSize must
 // divide cols (groupSize = cols is per-channel, i.e. per output row).
 void fakeQuantizeIntRows(float* x, int64_t rows, int64_t cols, int64_t groupSize, int bits, bool symmetric);
+// fakeQuantizeIntRows' check on every backend (std::invalid_argument); inline
+// for the CUDA module, which does not link the CPU kernels.
+inline void checkRowGroups(int64_t cols, int64_t groupSize) {
+    if (groupSize <= 0 || cols % groupSize != 0)
+        throw std::invalid_argument("fakeQuantizeIntRows: group size " + std::to_string(groupSize) +
+                                    " does not divide the row length " + std::to_string(cols));
+}
 // One grid over all n values.
 void fakeQuantizeIntTensor(float* x, int64_t n, int bits, bool symmetric);
 // The grid the functions above fit to n values: over their finite [min, max]

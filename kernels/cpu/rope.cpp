@@ -1,8 +1,6 @@
 #include "cpu/rope.h"
 
 #include <cmath>
-#include <stdexcept>
-#include <string>
 
 #include "cpu/compute_threads.h"
 
@@ -25,14 +23,8 @@ RopeTable makeRopeTable(const std::vector<double>& invFreq, int64_t positions) {
 
 void applyRope(float* x, int64_t rows, int64_t rowStride, int64_t heads, int64_t headDim, const int32_t* positions,
                const RopeTable& table, RopeLayout layout) {
+    checkRopeArguments(rows, headDim, positions, table);
     const int64_t half = headDim / 2;
-    if (half != table.pairs)
-        throw std::logic_error("applyRope: a table of " + std::to_string(table.pairs) + " pairs for head_dim " +
-                               std::to_string(headDim));
-    for (int64_t r = 0; r < rows; ++r)
-        if (positions[r] < 0 || positions[r] >= table.positions)
-            throw std::logic_error("applyRope: position " + std::to_string(positions[r]) + " outside the table of " +
-                                   std::to_string(table.positions));
     // Element offsets of the two members of pair i.
     const int64_t firstStep = layout == RopeLayout::SplitHalves ? 1 : 2;
     const int64_t secondOffset = layout == RopeLayout::SplitHalves ? half : 1;

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace qs {
@@ -27,5 +29,18 @@ RopeTable makeRopeTable(const std::vector<double>& invFreq, int64_t positions);
 // restart with each sequence), which must be below table.positions.
 void applyRope(float* x, int64_t rows, int64_t rowStride, int64_t heads, int64_t headDim, const int32_t* positions,
                const RopeTable& table, RopeLayout layout);
+
+// What every applyRope checks before touching x (std::logic_error): the table
+// fits the head size and covers every position. Inline, so the CUDA module,
+// which does not link the CPU kernels, makes the very same checks.
+inline void checkRopeArguments(int64_t rows, int64_t headDim, const int32_t* positions, const RopeTable& table) {
+    if (headDim / 2 != table.pairs)
+        throw std::logic_error("applyRope: a table of " + std::to_string(table.pairs) + " pairs for head_dim " +
+                               std::to_string(headDim));
+    for (int64_t r = 0; r < rows; ++r)
+        if (positions[r] < 0 || positions[r] >= table.positions)
+            throw std::logic_error("applyRope: position " + std::to_string(positions[r]) + " outside the table of " +
+                                   std::to_string(table.positions));
+}
 
 }  // namespace qs

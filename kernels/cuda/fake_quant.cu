@@ -7,10 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
-#include <string>
 #include <vector>
 
+#include "cpu/fake_quant.h"
 #include "cpu/fp8_e4m3.h"
 #include "cuda/block_reduce.cuh"
 #include "cuda/cuda_check.cuh"
@@ -113,9 +112,7 @@ Ranges wholeRange(const DeviceBuffer<float>& x) {
 }  // namespace
 
 void fakeQuantizeIntRows(float* x, int64_t rows, int64_t cols, int64_t groupSize, int bits, bool symmetric) {
-    if (groupSize <= 0 || cols % groupSize != 0)
-        throw std::invalid_argument("fakeQuantizeIntRows: group size " + std::to_string(groupSize) +
-                                    " does not divide the row length " + std::to_string(cols));
+    checkRowGroups(cols, groupSize);
     if (rows * cols <= 0) return;
     DeviceBuffer<float> dx(x, rows * cols);
     const Ranges r = finiteRanges(dx, groupSize);

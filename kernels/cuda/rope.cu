@@ -1,8 +1,6 @@
 // Rotary position embedding (cpu/rope.h) on the GPU, one thread per rotated
 // pair, with the CPU's cos/sin table (formed in double on the host).
-#include <stdexcept>
-#include <string>
-
+#include "cpu/rope.h"
 #include "cuda/cuda_check.cuh"
 #include "cuda/cuda_ops.h"
 
@@ -31,14 +29,8 @@ __global__ void ropeKernel(float* x, int64_t rows, int64_t rowStride, int64_t he
 void applyRope(float* x, int64_t rows, int64_t rowStride, int64_t heads, int64_t headDim, const int32_t* positions,
                const RopeTable& table, RopeLayout layout) {
     // The CPU's checks, before any device access could go out of bounds.
+    checkRopeArguments(rows, headDim, positions, table);
     const int64_t half = headDim / 2;
-    if (half != table.pairs)
-        throw std::logic_error("applyRope: a table of " + std::to_string(table.pairs) + " pairs for head_dim " +
-                               std::to_string(headDim));
-    for (int64_t r = 0; r < rows; ++r)
-        if (positions[r] < 0 || positions[r] >= table.positions)
-            throw std::logic_error("applyRope: position " + std::to_string(positions[r]) + " outside the table of " +
-                                   std::to_string(table.positions));
     if (rows <= 0 || heads <= 0 || half <= 0) return;
     const int64_t span = (rows - 1) * rowStride + heads * headDim;  // x as far as the rows reach
     DeviceBuffer<float> dx(x, span), dcos(table.cos.data(), int64_t(table.cos.size())),
