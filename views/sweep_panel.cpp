@@ -255,7 +255,6 @@ void SweepPanel::run() {
         return;
     }
     request.backend = backend_;
-    request.options.backend = backend_.get();
     service_->start(std::move(request));
 }
 

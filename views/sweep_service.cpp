@@ -53,8 +53,10 @@ void SweepService::start(SweepRequest request) {
                                hooks.stored = [&](const RunRecord& run) {
                                    runner_.post(jobId, [this, run] { emit runStored(run); });
                                };
-                               const SweepOutcome outcome = runSweep(model, *tokenizer, request.projectPath.toStdString(),
-                                                                     request.options, hooks);
+                               SweepOptions options = request.options;
+                               options.backend = request.backend.get();
+                               const SweepOutcome outcome =
+                                   runSweep(model, *tokenizer, request.projectPath.toStdString(), options, hooks);
                                return [this, stored = int(outcome.stored.size()), skipped = outcome.skipped] {
                                    emit finished(stored, skipped);
                                };

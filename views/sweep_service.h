@@ -20,7 +20,7 @@ namespace qs::views {
 
 struct SweepRequest {
     std::shared_ptr<const qs::Checkpoint> checkpoint;
-    qs::SweepOptions options;  // options.backend is backend's (kept alive by the request)
+    qs::SweepOptions options;  // options.backend is ignored: the job runs on `backend`
     QString projectPath;
     std::shared_ptr<const qs::KernelBackend> backend;  // null: the CPU
 };
