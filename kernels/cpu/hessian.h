@@ -6,8 +6,8 @@
 // O(1) however many tokens pass (the scale cancels inside GPTQ; dampening is
 // relative to mean(diag H)).
 //
-// Precision: each batch's X^T X is a float32 Eigen rank update over at most
-// kHessianSlabRows rows (the float32 sum of that many products keeps ~1e-6
+// Precision: each batch's X^T X is float32 (Eigen rank updates and GEMMs on
+// column tiles, hessian.cpp) over at most kHessianSlabRows rows (the float32 sum of that many products keeps ~1e-6
 // relative error), folded into a float64 running H. A float64 product costs
 // twice the time for the 128 x 2048-token sets without changing GPTQ's codes
 // measurably; test_hessian bounds the difference to a float64 X^T X.

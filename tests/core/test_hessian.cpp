@@ -61,6 +61,20 @@ QS_TEST(rows_beyond_one_slab) {
     QS_CHECK(relativeDifference(acc.matrix(), x, rows, cols) < kRelTol);
 }
 
+// Wide enough for several column tiles, the last one partial, so the
+// off-diagonal tiles and their placement in H are checked too.
+QS_TEST(columns_beyond_one_tile) {
+    const int64_t cols = 2 * 256 + 37, rows = 150;
+    const std::vector<float> x = randomRows(rows, cols, 4);
+    HessianAccumulator acc(cols);
+    acc.add(x.data(), 70);
+    acc.add(x.data() + 70 * cols, rows - 70);
+    const std::vector<double> h = acc.matrix();
+    QS_CHECK(relativeDifference(h, x, rows, cols) < kRelTol);
+    for (int64_t i = 0; i < cols; ++i)
+        for (int64_t j = 0; j < i; ++j) QS_CHECK_EQ(h[size_t(i * cols + j)], h[size_t(j * cols + i)]);
+}
+
 QS_TEST(zero_columns_stay_zero) {
     const int64_t cols = 5, rows = 40;
     std::vector<float> x = randomRows(rows, cols, 3);
