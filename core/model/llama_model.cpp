@@ -6,6 +6,7 @@
 #include "formats/format_error.h"
 #include "formats/tensor_names.h"
 #include "model/rope_frequencies.h"
+#include "quant/activation_record.h"
 
 namespace qs {
 
@@ -79,6 +80,12 @@ LlamaModel::LlamaModel(const Checkpoint& checkpoint) : ckpt_(checkpoint) {
         expectTensor(ckpt_, normName(b, "input_layernorm"), {c.hiddenSize});
         expectTensor(ckpt_, normName(b, "post_attention_layernorm"), {c.hiddenSize});
     }
+    for (const auto& [name, q] : readActivationRecord(ckpt_)) {
+        const auto linear = parseLinearName(name);  // the reader checked it names a block linear
+        if (recordedInput_.empty()) recordedInput_.resize(size_t(numBlocks()));
+        recordedInput_[size_t(linear->block)][size_t(linear->projection)] = q;
+        ++recordedInputCount_;
+    }
 }
 
 const TensorView& LlamaModel::headTensor() const {
@@ -99,6 +106,7 @@ DecoderBlockWeights LlamaModel::loadBlock(int block) const {
         l.outFeatures = shapes[size_t(p)][0];
         l.inFeatures = shapes[size_t(p)][1];
         l.w = decodeAll(ckpt_.at(linearTensorName(block, p)));
+        if (!recordedInput_.empty()) l.inputQuant = recordedInput_[size_t(block)][size_t(p)];
     }
     w.inputNorm = decodeAll(ckpt_.at(normName(block, "input_layernorm")));
     w.postAttentionNorm = decodeAll(ckpt_.at(normName(block, "post_attention_layernorm")));

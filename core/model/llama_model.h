@@ -6,6 +6,7 @@
 // at a time, so that a pass over the model needs one block in memory.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -36,7 +37,11 @@ public:
     }
     const std::vector<double>& ropeInverseFrequencies() const { return invFreq_; }
 
+    // A block's weights, each linear's inputQuant set as the checkpoint's
+    // activation record says (quant/activation_record.h; none without one).
     DecoderBlockWeights loadBlock(int block) const;
+    // How many linears the record rounds the input of (0: a weight-only model).
+    int64_t recordedInputQuantCount() const { return recordedInputCount_; }
     // lm_head.weight, or the embedding when the checkpoint ties them (or has no head).
     OutputHeadWeights loadHead() const;
     // Rows of the token embedding for `n` tokens into out [n, hidden]; an id
@@ -48,6 +53,8 @@ private:
 
     const Checkpoint& ckpt_;
     std::vector<double> invFreq_;
+    std::vector<std::array<InputQuant, kProjectionCount>> recordedInput_;  // [block][projection], or empty
+    int64_t recordedInputCount_ = 0;
 };
 
 }  // namespace qs

@@ -37,6 +37,15 @@ InputQuant inputQuantFor(const ActivationSpec& a, const std::string& layer) {
     return q;
 }
 
+ActivationSpec activationSpecOf(const InputQuant& q) {
+    ActivationSpec a;
+    if (q.format == InputQuant::Format::None) return a;
+    a.format = q.format == InputQuant::Format::Int8 ? ActivationFormat::Int8 : ActivationFormat::F8E4M3;
+    a.perToken = q.perToken;
+    if (!q.perToken) a.scale = q.staticScale;
+    return a;
+}
+
 void fakeQuantizeWeights(const QuantSpec& spec, LinearWeights& l) {
     float* w = l.w.data();
     const int64_t rows = l.outFeatures, cols = l.inFeatures;

@@ -18,6 +18,8 @@ namespace qs {
 // What the forward pass needs to round a layer's input as `a` says; a static
 // per-tensor scale must be given (a.scale), else std::invalid_argument naming `layer`.
 InputQuant inputQuantFor(const ActivationSpec& a, const std::string& layer);
+// The inverse: the activation spec that gives `q` (a static scale as its scale).
+ActivationSpec activationSpecOf(const InputQuant& q);
 // Fake-quantizes l.w in place (RTN integer or FP8 at the spec's granularity);
 // the calibration methods end with it once they have chosen their weights.
 void fakeQuantizeWeights(const QuantSpec& spec, LinearWeights& l);

@@ -90,10 +90,13 @@ void writeJsonFile(const std::string& path, const nlohmann::json& j) {
 }
 
 void writeQuantizationRecord(const std::string& outDir, const std::string& format, DType dtype,
-                             const ExportOptions& options) {
-    writeJsonFile((fs::path(outDir) / kQuantizationRecordFile).string(),
-                  {{"format", format}, {"dtype", std::string(dtypeName(dtype))}, {"plan_label", options.planLabel},
-                   {"plan", options.plan}});
+                             const ExportOptions& options, const nlohmann::json& activations) {
+    nlohmann::json record = {{"format", format},
+                             {"dtype", std::string(dtypeName(dtype))},
+                             {"plan_label", options.planLabel},
+                             {"plan", options.plan}};
+    if (!activations.is_null()) record["activations"] = activations;
+    writeJsonFile((fs::path(outDir) / kQuantizationRecordFile).string(), record);
 }
 
 std::vector<std::byte> encodeFloats(const float* x, int64_t n, DType dtype) {

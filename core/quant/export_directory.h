@@ -41,9 +41,10 @@ nlohmann::json exportConfigJson(const Checkpoint& src, DType dtype);
 // A Hugging Face source's tokenizer files (quant/export_tokenizer.h handles every source).
 void copyTokenizerFiles(const Checkpoint& src, const std::string& outDir);
 void writeJsonFile(const std::string& path, const nlohmann::json& j);
-// {"format", "dtype", "plan_label", "plan"} into outDir/quantscope_quantization.json.
+// {"format", "dtype", "plan_label", "plan"} into outDir/quantscope_quantization.json,
+// and "activations" (quant/activation_record.h) when given.
 void writeQuantizationRecord(const std::string& outDir, const std::string& format, DType dtype,
-                             const ExportOptions& options);
+                             const ExportOptions& options, const nlohmann::json& activations = nullptr);
 
 // n floats encoded as F32, F16 or BF16 bytes (round to nearest even).
 std::vector<std::byte> encodeFloats(const float* x, int64_t n, DType dtype);

@@ -6,6 +6,7 @@
 #include "formats/format_error.h"
 #include "formats/staged_directory.h"
 #include "formats/tensor_names.h"
+#include "quant/activation_record.h"
 #include "quant/export_rotary_order.h"
 #include "quant/export_tokenizer.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 // The writer asks for tensors in name order, which keeps each block's
 // tensors together; holding the last block loaded makes one call per block.
+// Each block's input rounding is noted as it comes, for the record.
 class LastBlock {
 public:
     explicit LastBlock(const QuantizedBlockSource& source) : source_(source) {}
@@ -24,13 +26,18 @@ public:
         if (!weights_ || weights_->block != block) {
             weights_ = std::make_unique<DecoderBlockWeights>(source_(block));
             weights_->block = block;
+            for (int p = 0; p < kProjectionCount; ++p)
+                if (const InputQuant& q = weights_->linear[size_t(p)].inputQuant; q.format != InputQuant::Format::None)
+                    activations_[linearTensorName(block, p)] = q;
         }
         return *weights_;
     }
+    const ActivationRecord& activations() const { return activations_; }
 
 private:
     const QuantizedBlockSource& source_;
     std::unique_ptr<DecoderBlockWeights> weights_;
+    ActivationRecord activations_;
 };
 
 }  // namespace
@@ -78,7 +85,7 @@ void writeFakeQuantExport(const Checkpoint& src, const QuantizedBlockSource& blo
     writeSafetensorsFile(modelFile, std::move(tensors), {{"format", "pt"}});
     writeJsonFile((fs::path(stage.path()) / "config.json").string(), exportConfigJson(src, dtype));
     writeExportTokenizer(src, stage.path());
-    writeQuantizationRecord(stage.path(), "fake", dtype, options);
+    writeQuantizationRecord(stage.path(), "fake", dtype, options, activationRecordJson(lastBlock->activations()));
     stage.commit();
 }
 

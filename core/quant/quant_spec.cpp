@@ -81,18 +81,34 @@ std::string granularityLabel(const QuantSpec& s) {
 
 std::string_view methodName(QuantMethod m) { return kMethods[size_t(m)]; }
 
+json activationSpecToJson(const ActivationSpec& a) {
+    json j = {{"format", kActivationFormats[size_t(a.format)]}, {"granularity", a.perToken ? "per_token" : "per_tensor"}};
+    if (a.scale) j["scale"] = *a.scale;
+    return j;
+}
+
+ActivationSpec activationSpecFromJson(const json& a, const ActivationSpec& base) {
+    ActivationSpec s = base;
+    checkKeys(a, "activation", {"format", "granularity", "scale"});
+    if (a.contains("format"))
+        s.format = enumFromJson<ActivationFormat>(a["format"], "activation.format", kActivationFormats);
+    if (a.contains("granularity")) {
+        constexpr std::array<std::string_view, 2> kActGranularities = {"per_token", "per_tensor"};
+        s.perToken = enumFromJson<int>(a["granularity"], "activation.granularity", kActGranularities) == 0;
+    }
+    if (a.contains("scale")) s.scale = numberFrom(a["scale"], "activation.scale");
+    return s;
+}
+
 json quantSpecToJson(const QuantSpec& s) {
     json weight = {{"format", kWeightFormats[size_t(s.format)]},
                    {"bits", s.bits},
                    {"symmetric", s.symmetric},
                    {"granularity", kGranularities[size_t(s.granularity)]},
                    {"group_size", s.groupSize}};
-    json act = {{"format", kActivationFormats[size_t(s.activation.format)]},
-                {"granularity", s.activation.perToken ? "per_token" : "per_tensor"}};
-    if (s.activation.scale) act["scale"] = *s.activation.scale;
     return {{"method", methodName(s.method)},
             {"weight", weight},
-            {"activation", act},
+            {"activation", activationSpecToJson(s.activation)},
             {"smoothquant", {{"alpha", s.smoothAlpha}}},
             {"gptq",
              {{"damp", s.gptq.damp},
@@ -120,18 +136,7 @@ QuantSpec quantSpecFromJson(const json& j, const QuantSpec& base) {
             if (!w.contains("granularity")) s.granularity = Granularity::PerGroup;
         }
     }
-    if (j.contains("activation")) {
-        const json& a = j["activation"];
-        checkKeys(a, "activation", {"format", "granularity", "scale"});
-        if (a.contains("format"))
-            s.activation.format = enumFromJson<ActivationFormat>(a["format"], "activation.format", kActivationFormats);
-        if (a.contains("granularity")) {
-            constexpr std::array<std::string_view, 2> kActGranularities = {"per_token", "per_tensor"};
-            s.activation.perToken =
-                enumFromJson<int>(a["granularity"], "activation.granularity", kActGranularities) == 0;
-        }
-        if (a.contains("scale")) s.activation.scale = numberFrom(a["scale"], "activation.scale");
-    }
+    if (j.contains("activation")) s.activation = activationSpecFromJson(j["activation"], s.activation);
     if (j.contains("smoothquant")) {
         const json& q = j["smoothquant"];
         checkKeys(q, "smoothquant", {"alpha"});

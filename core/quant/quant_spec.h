@@ -61,6 +61,9 @@ std::string_view methodName(QuantMethod m);  // "rtn", "gptq", "awq", "smoothqua
 // bad values throw std::invalid_argument naming the key.
 nlohmann::json quantSpecToJson(const QuantSpec& spec);
 QuantSpec quantSpecFromJson(const nlohmann::json& j, const QuantSpec& base = {});
+// The "activation" member alone: {"format", "granularity", "scale"}, read over `base`.
+nlohmann::json activationSpecToJson(const ActivationSpec& activation);
+ActivationSpec activationSpecFromJson(const nlohmann::json& j, const ActivationSpec& base = {});
 
 // A short label: "W4 g128 asym GPTQ", "W8 per-channel RTN", "W8A8 INT8
 // per-channel/per-token", "W8A8 FP8 per-channel/per-tensor". Symmetric is the
