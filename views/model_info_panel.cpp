@@ -6,6 +6,8 @@
 #include <QLocale>
 
 #include "formats/checkpoint.h"
+#include "quant/activation_record.h"
+#include "quant/export_directory.h"
 
 namespace qs::views {
 
@@ -50,6 +52,16 @@ void ModelInfoPanel::setCheckpoint(const qs::Checkpoint& ckpt) {
     int64_t parameters = 0;
     for (const TensorView& t : ckpt.tensors()) parameters += t.numel();
     add(tr("Tensors"), tr("%1 (%2 parameters)").arg(number(int64_t(ckpt.tensors().size())), number(parameters)));
+    // A re-opened W8A8 / FP8 fake export: its weights are plain floats, the
+    // input rounding comes from its record and is applied in every evaluation.
+    try {
+        if (const size_t rounded = readActivationRecord(ckpt).size())
+            add(tr("Activations"), tr("rounded as recorded in %1 (%2 of %3 linears)")
+                                       .arg(QString::fromUtf8(kQuantizationRecordFile), number(int64_t(rounded)),
+                                            number(c.numLayers * kProjectionCount)));
+    } catch (const std::exception& e) {
+        add(tr("Activations"), tr("record unreadable: %1").arg(QString::fromUtf8(e.what())));
+    }
 }
 
 }  // namespace qs::views

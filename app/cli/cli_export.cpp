@@ -30,6 +30,9 @@ std::string packedFormatProblem(const QuantPlan& plan, const ModelConfig& config
             if (!s || !first || !(*s == *first))
                 return "--format gptq needs one spec for every block linear (" + name +
                        " differs); use --format fake for mixed plans";
+            if (s->activation.format != ActivationFormat::None)
+                return "--format gptq stores integer weights only and cannot carry the plan's activation "
+                       "quantization (" + name + "); use --format fake, which records it";
             if (s->method != QuantMethod::Rtn && s->method != QuantMethod::Gptq)
                 return "--format gptq stores RTN or GPTQ integer weights; " + std::string(methodName(s->method)) +
                        " folds scales into other tensors: use --format fake";

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "quant/export_directory.h"
+
 namespace qs::cli {
 
 PerplexityOptions perplexityOptionsFromArgs(Args& args) {
@@ -36,6 +38,12 @@ CliDevice deviceFromArgs(Args& args) {
 }
 
 void printWorkingSet(const WorkingSet& w) { std::fprintf(stderr, "%s\n", workingSetLine(w).c_str()); }
+
+void printActivationRecord(const LlamaModel& model) {
+    if (const int64_t n = model.recordedInputQuantCount())
+        std::fprintf(stderr, "activations: the inputs of %lld of %d linears are rounded as the export recorded (%s)\n",
+                     (long long)n, model.numBlocks() * kProjectionCount, kQuantizationRecordFile);
+}
 
 JobControl::ProgressFn terminalProgress() {
     if (!::isatty(STDERR_FILENO)) return {};

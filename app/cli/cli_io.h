@@ -11,6 +11,7 @@
 #include "eval/perplexity.h"
 #include "eval/text_windows.h"  // readTextFile, for the commands
 #include "jobs/job_control.h"
+#include "model/llama_model.h"
 #include "model/memory_estimate.h"
 
 namespace qs::cli {
@@ -32,6 +33,10 @@ CliDevice deviceFromArgs(Args& args);
 
 // Prints workingSetLine to stderr (stdout stays the command's result).
 void printWorkingSet(const WorkingSet& w);
+
+// Says on stderr when the model rounds linear inputs as its export recorded
+// (a re-opened W8A8 / FP8 fake export, quant/activation_record.h).
+void printActivationRecord(const LlamaModel& model);
 
 // "block 3 of 32  41%" on one terminal line; nothing when stderr is not a terminal.
 JobControl::ProgressFn terminalProgress();

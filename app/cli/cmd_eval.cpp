@@ -40,6 +40,7 @@ int runTaskEval(const std::string& modelPath, const std::string& taskPath, const
     const auto items = readTaskFile(taskPath, *type, limit);
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel model(*ckpt);
+    printActivationRecord(model);
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
     const JobControl job(terminalProgress());
     TaskEvalOptions options;
@@ -81,6 +82,7 @@ static int runEval(Args& args) {
 
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel model(*ckpt);
+    printActivationRecord(model);
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
     opts.adjustBlock = adjusterFor(plan, model, *tokenizer, device.backend.get());
     opts.backend = device.backend.get();

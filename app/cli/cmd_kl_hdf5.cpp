@@ -40,6 +40,7 @@ static int runKl(Args& args) {
     const auto ckpt = openCheckpoint(modelPath);
     const LlamaModel base(*baseCkpt);
     const LlamaModel model(*ckpt);
+    printActivationRecord(model);
     const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*baseCkpt);
     const std::string text = readTextFile(*textPath);
     const TokenBatch windows = perplexityWindows(base, *tokenizer, text, *textPath, opts);
