@@ -1,18 +1,50 @@
-// What the export tests (test_export*.cpp) build their exports from: a plan
-// of one spec applied to the real model's blocks, its export options, RTN
-// codes per layer, and the weights a re-opened GPTQ export computes with.
+// What the export tests (test_export*.cpp) build their exports from and
+// compare them on: a plan of one spec applied to the real model's blocks, its
+// export options, RTN codes per layer, the weights a re-opened GPTQ export
+// computes with, and the held-out windows their perplexities are taken on.
 #pragma once
 
+#include <fstream>
+#include <functional>
 #include <optional>
+#include <sstream>
+#include <string>
 
+#include "check.h"
+#include "eval/perplexity.h"
+#include "eval/text_windows.h"
 #include "formats/tensor_names.h"
 #include "model/llama_model.h"
 #include "quant/apply_plan.h"
 #include "quant/export_fake.h"
 #include "quant/export_gptq.h"
 #include "quant/rtn_codes.h"
+#include "tokenize/tokenizer.h"
 
 namespace qs::test {
+
+inline constexpr int64_t kExportCtx = 128, kExportWindows = 4;
+
+inline std::string heldoutText() {
+    std::ifstream in(sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// kExportWindows windows of kExportCtx tokens of the held-out book.
+inline TokenBatch heldoutWindows(const Tokenizer& tokenizer) {
+    return cutWindows(tokenizer.encode(heldoutText(), false), kExportCtx, kExportWindows, "frankenstein-heldout.txt");
+}
+
+// Perplexity over `windows`, each block adjusted first when `adjust` is given.
+inline double exportPerplexity(const LlamaModel& model, const TokenBatch& windows,
+                               std::function<void(DecoderBlockWeights&)> adjust = {}) {
+    PerplexityOptions o;
+    o.ctx = windows.longest();
+    o.adjustBlock = std::move(adjust);
+    return evaluatePerplexity(model, windows, o).ppl;
+}
 
 // Integer RTN groups of 128, symmetric unless said.
 inline QuantSpec groupSpec(int bits, bool symmetric = true) {

@@ -41,29 +41,10 @@ namespace {
 constexpr double kF16ScaleRelTol = 1.0 / 2048 + 1e-6;
 // Perplexity of the GPTQ export against the float64-scale in-memory model.
 constexpr double kGptqPplRelTol = 1e-3;
-constexpr int64_t kCtx = 128, kWindows = 4;
-
-std::string tinyDir() { return qs::test::sharedDir() + "/models/qs-tiny-llama"; }
 
 nlohmann::json readJson(const std::string& path) {
     std::ifstream in(path);
     return nlohmann::json::parse(in);
-}
-
-TokenBatch heldoutWindows() {
-    const auto tokenizer = openTokenizer(tinyDir() + "/tokenizer.model");
-    std::ifstream in(qs::test::sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return cutWindows(tokenizer->encode(text.str(), false), kCtx, kWindows, "frankenstein-heldout.txt");
-}
-
-double perplexity(const LlamaModel& model, const TokenBatch& windows,
-                  std::function<void(DecoderBlockWeights&)> adjust = {}) {
-    PerplexityOptions o;
-    o.ctx = kCtx;
-    o.adjustBlock = std::move(adjust);
-    return evaluatePerplexity(model, windows, o).ppl;
 }
 
 bool sameFloats(const std::vector<float>& a, const std::vector<float>& b) {
@@ -79,7 +60,7 @@ std::vector<float> decoded(const TensorView& t) {
 }  // namespace
 
 QS_TEST(fakeF32ExportReopensToTheInMemoryWeights) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     for (bool symmetric : {true, false}) {
         const QuantSpec spec = groupSpec(4, symmetric);
@@ -104,12 +85,12 @@ QS_TEST(fakeF32ExportReopensToTheInMemoryWeights) {
         QS_CHECK_EQ(record["format"].get<std::string>(), std::string("fake"));
         QS_CHECK_EQ(record["plan_label"].get<std::string>(), quantPlanLabel(uniformPlan(spec)));
         for (const char* f : {"tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"})
-            QS_CHECK(fs::file_size(out + "/" + f) == fs::file_size(tinyDir() + "/" + f));
+            QS_CHECK(fs::file_size(out + "/" + f) == fs::file_size(tinyModelDir() + "/" + f));
     }
 }
 
 QS_TEST(fakeBf16ExportKeepsOtherTensorsAndRoundsWeights) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     const QuantSpec spec = groupSpec(4, true);
     const std::string out = qs::test::tempDir() + "/fake-bf16";
@@ -138,7 +119,7 @@ QS_TEST(fakeBf16ExportKeepsOtherTensorsAndRoundsWeights) {
 }
 
 QS_TEST(gptqExportReopensToTheStoredGrids) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     for (bool symmetric : {true, false}) {
         const QuantSpec spec = groupSpec(4, symmetric);
@@ -185,30 +166,30 @@ QS_TEST(gptqExportReopensToTheStoredGrids) {
 }
 
 QS_TEST(reopenedExportsGiveTheInMemoryPerplexity) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
-    const TokenBatch windows = heldoutWindows();
+    const TokenBatch windows = heldoutWindows(*openTokenizer(tinyModelDir() + "/tokenizer.model"));
     const QuantSpec spec = groupSpec(4, true);
     const auto plan = onTheFlyBlockAdjuster(uniformPlan(spec), model.config());
-    const double inMemory = perplexity(model, windows, plan);
+    const double inMemory = exportPerplexity(model, windows, plan);
 
     const std::string fakeDir = qs::test::tempDir() + "/ppl-fake";
     writeFakeQuantExport(*src, fakeBlocks(model, spec), exportOptionsFor(spec, DType::F32), fakeDir);
     const auto fake = openCheckpoint(fakeDir);
-    QS_CHECK_EQ(perplexity(LlamaModel(*fake), windows), inMemory);
+    QS_CHECK_EQ(exportPerplexity(LlamaModel(*fake), windows), inMemory);
 
     const std::string gptqDir = qs::test::tempDir() + "/ppl-gptq";
     writeGptqExport(*src, rtnLayers(model, spec), gptqLayoutFor(spec), exportOptionsFor(spec, std::nullopt), gptqDir);
     const auto gptq = openCheckpoint(gptqDir);
-    const double exported = perplexity(LlamaModel(*gptq), windows);
-    const double storedGrids = perplexity(model, windows, [&](DecoderBlockWeights& w) { toStoredGrids(spec, w); });
+    const double exported = exportPerplexity(LlamaModel(*gptq), windows);
+    const double storedGrids = exportPerplexity(model, windows, [&](DecoderBlockWeights& w) { toStoredGrids(spec, w); });
     std::printf("ppl in-memory %.6f gptq export %.6f\n", inMemory, exported);
     QS_CHECK_EQ(exported, storedGrids);
     QS_CHECK_NEAR(exported / inMemory, 1.0, kGptqPplRelTol);
 }
 
 QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     const QuantSpec spec = groupSpec(4, true);
     const std::string root = qs::test::tempDir() + "/bad";
@@ -259,7 +240,7 @@ QS_TEST(badOutputsAreRefusedAndFailuresLeaveNothing) {
 }
 
 QS_TEST(packedCheckpointWithUnsupportedBitsIsRefusedByTheReader) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     const QuantSpec spec = groupSpec(4, true);
     const std::string out = qs::test::tempDir() + "/gptq-5bit-config";

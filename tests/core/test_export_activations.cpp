@@ -5,14 +5,11 @@
 // and calibrated SmoothQuant W8A8 with static per-tensor scales; a weight-only
 // export records none; broken records are clear errors naming the file.
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "check.h"
-#include "eval/perplexity.h"
 #include "export_fixture.h"
 #include "formats/format_error.h"
 #include "quant/activation_record.h"
@@ -22,30 +19,8 @@
 
 using namespace qs;
 using namespace qs::test;
-namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int64_t kCtx = 128, kWindows = 4;
-
-TokenBatch heldoutWindows(const LlamaModel& model) {
-    const auto tokenizer = openTokenizer(tinyModelDir() + "/tokenizer.model");
-    std::ifstream in(sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    PerplexityOptions o;
-    o.ctx = kCtx;
-    o.maxWindows = kWindows;
-    return perplexityWindows(model, *tokenizer, text.str(), "frankenstein-heldout.txt", o);
-}
-
-double perplexity(const LlamaModel& model, const TokenBatch& windows,
-                  std::function<void(DecoderBlockWeights&)> adjust = {}) {
-    PerplexityOptions o;
-    o.ctx = kCtx;
-    o.adjustBlock = std::move(adjust);
-    return evaluatePerplexity(model, windows, o).ppl;
-}
 
 QuantSpec w8a8Int8PerToken() {
     QuantSpec s;
@@ -89,7 +64,7 @@ void checkSameInputQuant(const LlamaModel& reopened, const std::function<Decoder
 QS_TEST(planned_w8a8_exports_reopen_to_the_in_memory_perplexity) {
     const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
-    const TokenBatch windows = heldoutWindows(model);
+    const TokenBatch windows = heldoutWindows(*openTokenizer(tinyModelDir() + "/tokenizer.model"));
     QS_CHECK_EQ(model.recordedInputQuantCount(), int64_t(0));
     const struct {
         const char* name;
@@ -105,14 +80,14 @@ QS_TEST(planned_w8a8_exports_reopen_to_the_in_memory_perplexity) {
         const LlamaModel reopened(*back);
         QS_CHECK_EQ(reopened.recordedInputQuantCount(), int64_t(model.numBlocks() * kProjectionCount));
         checkSameInputQuant(reopened, fakeBlocks(model, c.spec));
-        const double inMemory = perplexity(model, windows, [&](DecoderBlockWeights& b) {
+        const double inMemory = exportPerplexity(model, windows, [&](DecoderBlockWeights& b) {
             applyPlanToBlock(uniformPlan(c.spec), b);
         });
-        const double exported = perplexity(reopened, windows);
+        const double exported = exportPerplexity(reopened, windows);
         std::printf("%s: in memory %.9f, re-opened export %.9f\n", c.name, inMemory, exported);
         QS_CHECK_EQ(exported, inMemory);
         // Without its input rounding the export is a different (weight-only) model.
-        const double weightOnly = perplexity(reopened, windows, [](DecoderBlockWeights& b) {
+        const double weightOnly = exportPerplexity(reopened, windows, [](DecoderBlockWeights& b) {
             for (LinearWeights& l : b.linear) l.inputQuant = {};
         });
         QS_CHECK(weightOnly != inMemory);
@@ -137,9 +112,9 @@ QS_TEST(calibrated_smoothquant_static_scales_survive_the_export) {
     checkSameInputQuant(reopened, [&](int b) { return sq.blocks.at(size_t(b)); });
     for (int b = 0; b < reopened.numBlocks(); ++b)
         for (const LinearWeights& l : reopened.loadBlock(b).linear) QS_CHECK(!l.inputQuant.perToken && l.inputQuant.staticScale > 0);
-    const TokenBatch windows = heldoutWindows(in.model);
-    const double inMemory = perplexity(in.model, windows, substituteBlocks(sq));
-    const double exported = perplexity(reopened, windows);
+    const TokenBatch windows = heldoutWindows(*openTokenizer(tinyModelDir() + "/tokenizer.model"));
+    const double inMemory = exportPerplexity(in.model, windows, substituteBlocks(sq));
+    const double exported = exportPerplexity(reopened, windows);
     std::printf("SmoothQuant W8A8 static: in memory %.9f, re-opened export %.9f\n", inMemory, exported);
     QS_CHECK_EQ(exported, inMemory);
 }

@@ -31,9 +31,7 @@ namespace {
 
 // Perplexity of the F16-scale export against the float64-scale in-memory model.
 constexpr double kPplRelTol = 2e-3;
-constexpr int64_t kCtx = 128, kWindows = 4;
 
-std::string tinyDir() { return qs::test::sharedDir() + "/models/qs-tiny-llama"; }
 
 std::vector<uint32_t> unpackColumn(const std::vector<uint32_t>& words, int64_t stride, int64_t first, int64_t n,
                                    int bits) {
@@ -95,7 +93,7 @@ QS_TEST(threeBitColumnPacksAsAutoGptq) {
 }
 
 QS_TEST(threeBitExportOfTheDemoModelReopensToItsPerplexity) {
-    const auto src = openCheckpoint(tinyDir());
+    const auto src = openCheckpoint(tinyModelDir());
     const LlamaModel model(*src);
     const QuantSpec spec = groupSpec(3);
     const std::string out = qs::test::tempDir() + "/gptq-w3";
@@ -123,18 +121,10 @@ QS_TEST(threeBitExportOfTheDemoModelReopensToItsPerplexity) {
         for (int p = 0; p < kProjectionCount; ++p) QS_CHECK(got.linear[size_t(p)].w == stored.linear[size_t(p)].w);
     }
 
-    const auto tokenizer = openTokenizer(tinyDir() + "/tokenizer.model");
-    std::ifstream in(qs::test::sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    const TokenBatch windows = cutWindows(tokenizer->encode(text.str(), false), kCtx, kWindows, "frankenstein-heldout.txt");
-    PerplexityOptions o;
-    o.ctx = kCtx;
-    const double exported = evaluatePerplexity(reopened, windows, o).ppl;
-    o.adjustBlock = [&](DecoderBlockWeights& w) { toStoredGrids(spec, w); };
-    const double storedGrids = evaluatePerplexity(model, windows, o).ppl;
-    o.adjustBlock = onTheFlyBlockAdjuster(uniformPlan(spec), model.config());
-    const double inMemory = evaluatePerplexity(model, windows, o).ppl;
+    const TokenBatch windows = heldoutWindows(*openTokenizer(tinyModelDir() + "/tokenizer.model"));
+    const double exported = exportPerplexity(reopened, windows);
+    const double storedGrids = exportPerplexity(model, windows, [&](DecoderBlockWeights& w) { toStoredGrids(spec, w); });
+    const double inMemory = exportPerplexity(model, windows, onTheFlyBlockAdjuster(uniformPlan(spec), model.config()));
     std::printf("W3 g128 RTN: ppl in-memory %.6f gptq export %.6f\n", inMemory, exported);
     QS_CHECK_EQ(exported, storedGrids);
     QS_CHECK_NEAR(exported / inMemory, 1.0, kPplRelTol);

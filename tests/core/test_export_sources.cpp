@@ -35,24 +35,6 @@ namespace {
 
 // Perplexities of one quantized model computed in the two rotary layouts.
 constexpr double kLayoutPplRelTol = 1e-5;
-constexpr int64_t kCtx = 128, kWindows = 4;
-
-std::string tinyDir() { return qs::test::sharedDir() + "/models/qs-tiny-llama"; }
-
-std::string heldoutText() {
-    std::ifstream in(qs::test::sharedDir() + "/data/text/frankenstein-heldout.txt", std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-double perplexity(const LlamaModel& model, const TokenBatch& windows, int64_t ctx,
-                  std::function<void(DecoderBlockWeights&)> adjust = {}) {
-    PerplexityOptions o;
-    o.ctx = ctx;
-    o.adjustBlock = std::move(adjust);
-    return evaluatePerplexity(model, windows, o).ppl;
-}
 
 }  // namespace
 
@@ -73,12 +55,12 @@ QS_TEST(rowOrderTakesEachHeadsPairsApart) {
 
 QS_TEST(llama2cExportMatchesTheHfExportAndTheInMemoryModel) {
     const QuantSpec spec = groupSpec(4);
-    const auto l2c = openCheckpoint(tinyDir() + "/model.llama2c.bin");
+    const auto l2c = openCheckpoint(tinyModelDir() + "/model.llama2c.bin");
     const LlamaModel l2cModel(*l2c);
     const std::string out = qs::test::tempDir() + "/from-llama2c";
     writeFakeQuantExport(*l2c, fakeBlocks(l2cModel, spec), exportOptionsFor(spec, DType::F32), out);
 
-    const auto hf = openSafetensorsFile(tinyDir() + "/model.f32.safetensors", tinyDir() + "/config.json");
+    const auto hf = openSafetensorsFile(tinyModelDir() + "/model.f32.safetensors", tinyModelDir() + "/config.json");
     const LlamaModel hfModel(*hf);
     const std::string hfOut = qs::test::tempDir() + "/from-hf";
     writeFakeQuantExport(*hf, fakeBlocks(hfModel, spec), exportOptionsFor(spec, DType::F32), hfOut);
@@ -104,19 +86,19 @@ QS_TEST(llama2cExportMatchesTheHfExportAndTheInMemoryModel) {
     QS_CHECK_EQ(differing, int64_t(0));
 
     const auto tokenizer = tokenizerForCheckpoint(*back);
-    const TokenBatch windows = cutWindows(tokenizer->encode(heldoutText(), false), kCtx, kWindows, "heldout");
-    const double inMemory = perplexity(l2cModel, windows, kCtx, onTheFlyBlockAdjuster(uniformPlan(spec), l2cModel.config()));
-    const double exported = perplexity(LlamaModel(*back), windows, kCtx);
-    const double hfExported = perplexity(LlamaModel(*hfBack), windows, kCtx);
+    const TokenBatch windows = heldoutWindows(*tokenizer);
+    const double inMemory = exportPerplexity(l2cModel, windows, onTheFlyBlockAdjuster(uniformPlan(spec), l2cModel.config()));
+    const double exported = exportPerplexity(LlamaModel(*back), windows);
+    const double hfExported = exportPerplexity(LlamaModel(*hfBack), windows);
     std::printf("llama2.c W4 g128: ppl in-memory %.7f export %.7f HF export %.7f\n", inMemory, exported, hfExported);
     QS_CHECK_NEAR(exported / inMemory, 1.0, kLayoutPplRelTol);
     QS_CHECK_EQ(exported, hfExported);
-    QS_CHECK(std::fabs(exported / perplexity(l2cModel, windows, kCtx) - 1.0) > kLayoutPplRelTol);  // W4 is not a no-op
+    QS_CHECK(std::fabs(exported / exportPerplexity(l2cModel, windows) - 1.0) > kLayoutPplRelTol);  // W4 is not a no-op
 }
 
 QS_TEST(llama2cGptqExportReopensWithTheSourcePerplexity) {
     const QuantSpec spec = groupSpec(4);
-    const auto l2c = openCheckpoint(tinyDir() + "/model.llama2c.bin");
+    const auto l2c = openCheckpoint(tinyModelDir() + "/model.llama2c.bin");
     const LlamaModel model(*l2c);
     const std::string out = qs::test::tempDir() + "/gptq-from-llama2c";
     writeGptqExport(*l2c,
@@ -126,9 +108,9 @@ QS_TEST(llama2cGptqExportReopensWithTheSourcePerplexity) {
                     gptqLayoutFor(spec), exportOptionsFor(spec, DType::F32), out);
     const auto back = openCheckpoint(out);
     const auto tokenizer = tokenizerForCheckpoint(*back);
-    const TokenBatch windows = cutWindows(tokenizer->encode(heldoutText(), false), kCtx, kWindows, "heldout");
-    const double inMemory = perplexity(model, windows, kCtx, onTheFlyBlockAdjuster(uniformPlan(spec), model.config()));
-    const double exported = perplexity(LlamaModel(*back), windows, kCtx);
+    const TokenBatch windows = heldoutWindows(*tokenizer);
+    const double inMemory = exportPerplexity(model, windows, onTheFlyBlockAdjuster(uniformPlan(spec), model.config()));
+    const double exported = exportPerplexity(LlamaModel(*back), windows);
     std::printf("llama2.c W4 g128 gptq: ppl in-memory %.7f export %.7f\n", inMemory, exported);
     QS_CHECK_NEAR(exported / inMemory, 1.0, 1e-3);  // F16 scales, as for Hugging Face sources
 }
@@ -152,8 +134,8 @@ QS_TEST(ggufExportCarriesItsVocabularyAsTokenizerModel) {
 
     const int64_t ctx = std::min<int64_t>(64, src->config.maxPositions);
     const TokenBatch windows = cutWindows(ids, ctx, 4, "heldout");
-    const double inMemory = perplexity(model, windows, ctx, onTheFlyBlockAdjuster(uniformPlan(spec), model.config()));
-    const double exported = perplexity(LlamaModel(*back), windows, ctx);
+    const double inMemory = exportPerplexity(model, windows, onTheFlyBlockAdjuster(uniformPlan(spec), model.config()));
+    const double exported = exportPerplexity(LlamaModel(*back), windows);
     std::printf("gguf W4 per-channel: ppl in-memory %.7f export %.7f\n", inMemory, exported);
     QS_CHECK_NEAR(exported / inMemory, 1.0, kLayoutPplRelTol);
 }

@@ -20,6 +20,7 @@ std::vector<Case>& registry();
 void fail(const char* file, int line, const std::string& what);
 std::string sharedDir();   // ../shared (QS_SHARED_DIR at configure time)
 std::string tempDir();     // a fresh directory for this test binary
+inline std::string tinyModelDir() { return sharedDir() + "/models/qs-tiny-llama"; }  // the demo model
 
 struct Registrar {
     Registrar(const char* name, std::function<void()> fn) { registry().push_back({name, std::move(fn)}); }

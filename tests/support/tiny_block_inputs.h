@@ -17,8 +17,6 @@
 
 namespace qs::test {
 
-inline std::string tinyModelDir() { return sharedDir() + "/models/qs-tiny-llama"; }
-
 struct TinyBlockInputs {
     std::unique_ptr<Checkpoint> checkpoint = openCheckpoint(tinyModelDir() + "/model.safetensors");
     LlamaModel model{*checkpoint};
