@@ -16,6 +16,7 @@
 #include "eval/kl_eval.h"
 #include "formats/format_error.h"
 #include "formats/tensor_names.h"
+#include "model/block_prefetch.h"
 #include "model/decoder_block.h"
 #include "quant/apply_plan.h"
 #include "quant/block_calibration.h"
@@ -162,8 +163,9 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
     r.calibrationTokens = calib.rows();
     StatsOptions statsOptions;
     statsOptions.bins = 1;  // only the channel absmaxes are wanted
+    BlockPrefetcher loads(model, 0, blocks);
     for (int b = 0; b < blocks; ++b) {
-        const DecoderBlockWeights weights = model.loadBlock(b);
+        const DecoderBlockWeights weights = loads.next();
         const BlockInputs inputs = calib.inputs(b, weights);
         for (int p = 0; p < kProjectionCount; ++p) {
             const auto layerStarted = Clock::now();

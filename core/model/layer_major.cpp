@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "model/block_prefetch.h"
 #include "model/decoder_block.h"
 #include "model/default_backend.h"
 
@@ -87,11 +88,12 @@ void runLayerMajor(const LlamaModel& model, const TokenBatch& batch, std::span<c
     {
         BlockScratch scratch;
         std::vector<int64_t> starts;  // the chunk's sequence starts, from 0
+        BlockPrefetcher blocks(model, options.firstBlock, model.numBlocks());
         for (int b = options.firstBlock; b < model.numBlocks(); ++b) {
             if (options.observeBlockInput) options.observeBlockInput(b, hidden.data());
             const std::string stage = "block " + std::to_string(b + 1) + " of " + std::to_string(model.numBlocks());
             progress.report(b, 0, chunks, stage);
-            DecoderBlockWeights weights = model.loadBlock(b);
+            DecoderBlockWeights weights = blocks.next();
             if (options.adjustBlock) options.adjustBlock(weights);
             for (int64_t ch = 0; ch < chunks; ++ch) {
                 if (ch > 0) progress.report(b, ch, chunks, stage);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/block_prefetch.h"
+
 namespace qs {
 
 CalibratedModel quantizeModelByBlock(const LlamaModel& model, const TokenBatch& calibration,
@@ -21,9 +23,10 @@ CalibratedModel quantizeModelByBlock(const LlamaModel& model, const TokenBatch& 
 
     CalibratedModel result;
     const int blocks = model.numBlocks();
+    BlockPrefetcher loads(model, 0, blocks);
     for (int b = 0; b < blocks; ++b) {
         if (job) job->step(double(b) / blocks, "block " + std::to_string(b));
-        DecoderBlockWeights weights = model.loadBlock(b);
+        DecoderBlockWeights weights = loads.next();
         const BlockCalibration calib{hidden.data(), calibration.starts, &rope, model.ropeLayout(), backend};
         quantize(c, weights, calib);
         hidden = runBlock(c, weights, calib);
