@@ -9,9 +9,7 @@
 #include <system_error>
 #endif
 
-#include <Eigen/Cholesky>
-#include <Eigen/Core>
-
+#include "cpu/cholesky_inverse.h"
 #include "cpu/fake_quant.h"
 #include "cpu/fp8_e4m3.h"
 #include "cpu/half_float.h"
@@ -150,18 +148,7 @@ public:
     std::unique_ptr<HessianBuilder> makeHessian(int64_t cols) const override {
         return std::make_unique<CpuHessianBuilder>(cols);
     }
-    // The reference's three plain steps; core/quant/gptq.cpp reaches the same
-    // U faster through one factorization and one triangular inverse.
-    bool upperCholeskyOfInverse(double* h, int64_t n) const override {
-        Eigen::Map<Eigen::MatrixXd> m(h, n, n);  // symmetric: row- and column-major alike
-        const Eigen::LLT<Eigen::MatrixXd> llt(m);
-        if (llt.info() != Eigen::Success) return false;
-        const Eigen::LLT<Eigen::MatrixXd> inverse(llt.solve(Eigen::MatrixXd::Identity(n, n)));
-        if (inverse.info() != Eigen::Success) return false;
-        // Row-major U is the column-major buffer of Uᵀ = L.
-        m = inverse.matrixL();
-        return true;
-    }
+    bool upperCholeskyOfInverse(double* h, int64_t n) const override { return qs::upperCholeskyOfInverse(h, n); }
     std::unique_ptr<GptqSweep> makeGptqSweep(double* w, int64_t rows, int64_t cols, const double* u) const override {
         return makeCpuGptqSweep(w, rows, cols, u);
     }

@@ -6,11 +6,10 @@
 #include <numeric>
 #include <stdexcept>
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "backend.h"
-#include "cpu/gptq_sweep.h"
+#include "model/default_backend.h"
 
 namespace qs {
 
@@ -20,9 +19,6 @@ namespace {
 // a column of H are contiguous: GPTQ walks W column by column.
 using Matrix = Eigen::MatrixXd;
 using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-// Columns per block of the blocked triangular inverse (a GEMM-sized panel).
-constexpr int64_t kInversePanel = 256;
 
 void checkFinite(const std::vector<double>& h, int64_t n, const std::string& layer) {
     for (size_t k = 0; k < h.size(); ++k)
@@ -46,31 +42,8 @@ void fitGroupGrids(const Matrix& w, int64_t first, int64_t count, const GptqOpti
                              " to its diagonal; raise the dampening or use more calibration tokens");
 }
 
-// The upper triangular U with H^-1 = Uᵀ U (the reference takes cholesky,
-// cholesky_inverse, then cholesky(upper=True)). With J the reversal matrix,
-// J H J = M Mᵀ (M lower), and U = J M^-1 J is upper with
-// Uᵀ U = J M^-ᵀ M^-1 J = (J M Mᵀ J)^-1 = H^-1; the Cholesky factor being
-// unique, this is the same U for one factorization and one triangular
-// inverse (2/3 n³ flops instead of 5/3 n³). H is overwritten.
-Matrix upperCholeskyOfInverse(Eigen::Map<Matrix>& h, double dampAdded, const std::string& layer) {
-    const int64_t n = h.rows();
-    h.reverseInPlace();
-    Eigen::LLT<Eigen::Ref<Matrix>> llt(h);  // in place: M in the lower triangle
-    if (llt.info() != Eigen::Success) throwNotPositiveDefinite(dampAdded, layer);
-    // M^-1 panel by panel: panel columns [j0, j0 + b) are zero above row j0,
-    // so each is one triangular solve of the trailing block (n³/3 flops).
-    Matrix u = Matrix::Zero(n, n);
-    for (int64_t j0 = 0; j0 < n; j0 += kInversePanel) {
-        const int64_t b = std::min(kInversePanel, n - j0);
-        auto panel = u.block(j0, j0, n - j0, b);
-        panel.topRows(b).setIdentity();
-        h.bottomRightCorner(n - j0, n - j0).triangularView<Eigen::Lower>().solveInPlace(panel);
-    }
-    u.reverseInPlace();
-    return u;
-}
-
-// The same U from a backend (on a GPU: cuSOLVER). Its U comes back row-major,
+// The upper triangular U with H^-1 = Uᵀ U, from the backend (cpu/cholesky_inverse.h;
+// on a GPU, cuSOLVER), column-major. The backend's U comes back row-major,
 // which read column-major is Uᵀ; H is symmetric, so either order goes in.
 Matrix backendUpperCholeskyOfInverse(const KernelBackend& backend, Eigen::Map<Matrix>& h, double dampAdded,
                                      const std::string& layer) {
@@ -192,15 +165,14 @@ GptqResult gptqQuantize(const LinearWeights& weights, std::vector<double> hessia
 
     const double dampAdded = o.damp * h.diagonal().mean();
     h.diagonal().array() += dampAdded;
-    const Matrix u = o.backend ? backendUpperCholeskyOfInverse(*o.backend, h, dampAdded, layer)
-                               : upperCholeskyOfInverse(h, dampAdded, layer);
+    const KernelBackend& backend = backendOrCpu(o.backend);
+    const Matrix u = backendUpperCholeskyOfInverse(backend, h, dampAdded, layer);
     std::vector<double>().swap(hessian);  // h is dead from here; free its memory before the sweep
 
     r.dequantized.resize(static_cast<size_t>(rows * cols));
     r.codes.resize(static_cast<size_t>(rows * cols));
     // w becomes the sweep's work space (the CPU sweep updates it in place).
-    const std::unique_ptr<GptqSweep> sweep = o.backend ? o.backend->makeGptqSweep(w.data(), rows, cols, u.data())
-                                                       : makeCpuGptqSweep(w.data(), rows, cols, u.data());
+    const std::unique_ptr<GptqSweep> sweep = backend.makeGptqSweep(w.data(), rows, cols, u.data());
     sweepColumns(*sweep, o, perm, r);
 
     r.gIdx.resize(static_cast<size_t>(cols));

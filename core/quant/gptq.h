@@ -32,7 +32,7 @@ struct GptqOptions {
     double damp = 0.01;         // fraction of mean(diag H) added to the diagonal
     int64_t blockSize = 128;    // columns per lazy batch update (does not change the result)
     // Where the factorization and the column sweep run (kernels/backend.h);
-    // null: the CPU, in this process's fastest way. A backend's own Cholesky
+    // null: the CPU backend. A GPU backend's own Cholesky
     // route and GEMMs round differently in the last bits, so a few codes at
     // rounding boundaries may differ from the CPU's (test_backend_parity).
     const KernelBackend* backend = nullptr;
