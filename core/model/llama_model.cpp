@@ -84,8 +84,14 @@ LlamaModel::LlamaModel(const Checkpoint& checkpoint) : ckpt_(checkpoint) {
         const auto linear = parseLinearName(name);  // the reader checked it names a block linear
         if (recordedInput_.empty()) recordedInput_.resize(size_t(numBlocks()));
         recordedInput_[size_t(linear->block)][size_t(linear->projection)] = q;
-        ++recordedInputCount_;
     }
+}
+
+int64_t LlamaModel::recordedInputQuantCount() const {
+    int64_t n = 0;
+    for (const auto& block : recordedInput_)
+        for (const InputQuant& q : block) n += q.format != InputQuant::Format::None;
+    return n;
 }
 
 const TensorView& LlamaModel::headTensor() const {

@@ -41,7 +41,7 @@ public:
     // activation record says (quant/activation_record.h; none without one).
     DecoderBlockWeights loadBlock(int block) const;
     // How many linears the record rounds the input of (0: a weight-only model).
-    int64_t recordedInputQuantCount() const { return recordedInputCount_; }
+    int64_t recordedInputQuantCount() const;
     // lm_head.weight, or the embedding when the checkpoint ties them (or has no head).
     OutputHeadWeights loadHead() const;
     // Rows of the token embedding for `n` tokens into out [n, hidden]; an id
@@ -54,7 +54,6 @@ private:
     const Checkpoint& ckpt_;
     std::vector<double> invFreq_;
     std::vector<std::array<InputQuant, kProjectionCount>> recordedInput_;  // [block][projection], or empty
-    int64_t recordedInputCount_ = 0;
 };
 
 }  // namespace qs
