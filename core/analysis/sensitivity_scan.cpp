@@ -15,6 +15,7 @@
 #include "cpu/matmul.h"
 #include "eval/kl_eval.h"
 #include "formats/format_error.h"
+#include "formats/staged_directory.h"
 #include "formats/tensor_names.h"
 #include "model/block_prefetch.h"
 #include "model/decoder_block.h"
@@ -344,10 +345,7 @@ SensitivityResult loadSensitivity(const std::string& path) {
 }
 
 void saveSensitivity(const SensitivityResult& r, const std::string& path) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << sensitivityToJson(r).dump(2) << "\n";
-    out.flush();
-    if (!out) throw FormatError(path, "cannot write the sensitivity result");
+    writeFileAtomically(path, sensitivityToJson(r).dump(2) + "\n", "the sensitivity result");
 }
 
 }  // namespace qs

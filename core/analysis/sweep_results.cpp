@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,6 +11,7 @@
 
 #include "analysis/sweep_grid.h"  // modelShortName
 #include "formats/format_error.h"
+#include "formats/staged_directory.h"
 
 namespace qs {
 
@@ -418,10 +418,7 @@ nlohmann::json runRecordJson(const RunRecord& run) {
 }
 
 void writeResultFile(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw FormatError(path, "cannot write the file");
+    writeFileAtomically(path, text, "the file");
 }
 
 }  // namespace qs

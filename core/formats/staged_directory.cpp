@@ -67,14 +67,19 @@ void StagedDirectory::commit() {
 }
 
 void writeFileAtomically(const std::string& path, std::string_view bytes, const std::string& what) {
-    const std::string tmp = path + ".tmp";
+    // One temporary per process, so two programs writing the same file never share one.
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    std::error_code ec;
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         out.write(bytes.data(), std::streamsize(bytes.size()));
         out.flush();
-        if (!out) throw FormatError(tmp, "cannot write " + what);
+        if (!out) {
+            out.close();
+            std::filesystem::remove(tmp, ec);
+            throw FormatError(path, "cannot write " + what + " (to " + tmp + ")");
+        }
     }
-    std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
         std::filesystem::remove(tmp, ec);

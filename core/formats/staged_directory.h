@@ -9,9 +9,10 @@
 
 namespace qs {
 
-// The same for one file: `bytes` go to "<path>.tmp", which is renamed over
-// `path`. Throws FormatError naming the file ("cannot write <what>" /
-// "cannot replace <what>: <reason>"); a failed rename removes the temporary.
+// The same for one file: `bytes` go to "<path>.tmp-<pid>", which is renamed
+// over `path`, so `path` holds the old bytes or the new, never a part. Throws
+// FormatError naming the file ("cannot write <what>" / "cannot replace <what>:
+// <reason>"); a failed write or rename removes the temporary.
 void writeFileAtomically(const std::string& path, std::string_view bytes, const std::string& what);
 
 // "<parent>/.<name>.partial-<pid>": a sibling on the same file system, so the
