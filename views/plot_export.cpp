@@ -1,5 +1,7 @@
 #include "plot_export.h"
 
+#include <filesystem>
+
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMessageBox>
@@ -7,6 +9,8 @@
 #include <QStandardPaths>
 #include <QSvgGenerator>
 #include <qcustomplot.h>
+
+#include "formats/staged_directory.h"
 
 namespace qs::views {
 
@@ -35,22 +39,32 @@ QString writeSvg(QCustomPlot* plot, const QString& path, QSize size) {
 QString exportPlot(QCustomPlot* plot, const QString& path, const PlotExportOptions& options) {
     const QSize size = options.size.isEmpty() ? plot->size() : options.size;
     const QString suffix = QFileInfo(path).suffix().toLower();
+    // Drawn into a hidden sibling and renamed over `path`, so an existing
+    // figure stays whole if drawing fails midway (formats/staged_directory.h).
+    const QString stage = QString::fromStdString(stagingPathFor(path.toStdString()));
     QString problem;
     if (suffix == QLatin1String("png")) {
         const double scale = options.dpi / 96.0;
-        if (!plot->savePng(path, size.width(), size.height(), scale, -1, options.dpi))
+        if (!plot->savePng(stage, size.width(), size.height(), scale, -1, options.dpi))
             problem = QObject::tr("cannot write the PNG file");
     } else if (suffix == QLatin1String("pdf")) {
         // savePdf draws through QPdfWriter: vector paths and text, no raster.
-        if (!plot->savePdf(path, size.width(), size.height(), QCP::epNoCosmetic, QStringLiteral("QuantScope"),
+        if (!plot->savePdf(stage, size.width(), size.height(), QCP::epNoCosmetic, QStringLiteral("QuantScope"),
                            plot->windowTitle()))
             problem = QObject::tr("cannot write the PDF file");
     } else if (suffix == QLatin1String("svg")) {
-        problem = writeSvg(plot, path, size);
+        problem = writeSvg(plot, stage, size);
     } else {
-        problem = QObject::tr("unknown export format \"%1\" (use .png, .pdf or .svg)").arg(suffix);
+        return QStringLiteral("%1: %2").arg(path, QObject::tr("unknown export format \"%1\" (use .png, .pdf or .svg)").arg(suffix));
     }
-    return problem.isEmpty() ? QString() : QStringLiteral("%1: %2").arg(path, problem);
+    std::error_code ec;
+    if (problem.isEmpty()) {
+        std::filesystem::rename(stage.toStdString(), path.toStdString(), ec);
+        if (ec) problem = QObject::tr("cannot replace the file: %1").arg(QString::fromStdString(ec.message()));
+    }
+    if (problem.isEmpty()) return {};
+    std::filesystem::remove(stage.toStdString(), ec);
+    return QStringLiteral("%1: %2").arg(path, problem);
 }
 
 QString plotExportFilter() {

@@ -1,6 +1,7 @@
 // Every chart exports to PNG (raster at the asked dpi), PDF and SVG (vector):
 // checked on the histogram, channel profile and heatmap of a real tensor of
 // qs-tiny-llama.
+#include <filesystem>
 #include <memory>
 
 #include <QFile>
@@ -106,6 +107,32 @@ private slots:
         const QString path = dir_.filePath(chart + QLatin1Char('.') + suffix);
         QCOMPARE(panel->exportTo(path), QString());
         QVERIFY(QFileInfo(path).size() > 1000);
+    }
+
+    // A figure exported again over an old one replaces it by a rename: a second
+    // hard link to the old file keeps the old bytes, and no staging file is left.
+    void exportOverAnOldFigureReplacesItWhole_data() {
+        QTest::addColumn<QString>("suffix");
+        for (const char* s : {"png", "pdf", "svg"}) QTest::newRow(s) << QString::fromLatin1(s);
+    }
+    void exportOverAnOldFigureReplacesItWhole() {
+        QFETCH(QString, suffix);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("fig.") + suffix);
+        {
+            QFile old(path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("old figure");
+        }
+        std::filesystem::create_hard_link(path.toStdString(), dir.filePath(QStringLiteral("kept")).toStdString());
+        qs::views::HistogramView view;
+        view.setTensors(pair_);
+        QCOMPARE(qs::views::exportPlot(view.plot(), path, {kExportSize, 96}), QString());
+        QFile kept(dir.filePath(QStringLiteral("kept")));
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), QByteArray("old figure"));
+        QVERIFY(QFileInfo(path).size() > 1000);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 2);
     }
 
     void badPathsAreReportedByName() {
