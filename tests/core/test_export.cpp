@@ -39,8 +39,9 @@ namespace {
 // of the float64 one, and so is every weight it scales; 1e-6 covers the
 // float rounding of both products.
 constexpr double kF16ScaleRelTol = 1.0 / 2048 + 1e-6;
-// Perplexity of the GPTQ export against the float64-scale in-memory model.
-constexpr double kGptqPplRelTol = 1e-3;
+// Perplexity of the GPTQ export against the float64-scale in-memory model
+// (the README's figure; 4.4e-5 measured at W4 g128).
+constexpr double kGptqPplRelTol = 1e-4;
 
 nlohmann::json readJson(const std::string& path) {
     std::ifstream in(path);

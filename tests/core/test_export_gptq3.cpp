@@ -29,8 +29,9 @@ using namespace qs::test;
 
 namespace {
 
-// Perplexity of the F16-scale export against the float64-scale in-memory model.
-constexpr double kPplRelTol = 2e-3;
+// Perplexity of the F16-scale export against the float64-scale in-memory model
+// (the README's 1e-4; 3.7e-5 measured at W3 g128).
+constexpr double kPplRelTol = 1e-4;
 
 
 std::vector<uint32_t> unpackColumn(const std::vector<uint32_t>& words, int64_t stride, int64_t first, int64_t n,

@@ -21,7 +21,14 @@ namespace {
 constexpr int64_t kLayers = 80, kHidden = 8192, kInter = 28672, kHeads = 64, kKv = 8, kVocab = 128256;
 constexpr int64_t kHeadDim = kHidden / kHeads;
 constexpr int kLayersPerShard = 3;
+// The README's claim: headers only, under 2 MiB resident (0.6 MiB measured).
+// AddressSanitizer's shadow memory and redzones grow every allocation, so its
+// builds get a looser bound.
+#if defined(__SANITIZE_ADDRESS__)
 constexpr int64_t kMaxRssGrowthKb = 64 * 1024;
+#else
+constexpr int64_t kMaxRssGrowthKb = 2 * 1024;
+#endif
 
 int64_t rssKb() {
     std::ifstream in("/proc/self/status");
