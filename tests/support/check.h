@@ -1,7 +1,9 @@
 // A tiny test harness for the Qt-free tests (they also run on the GPU
 // machine, which has no Qt). QS_TEST registers a case; failed checks are
 // reported with file:line and the case continues; main prints
-// "N passed, N failed" and exits non-zero on any failure.
+// "N passed, N failed" and exits non-zero on any failure. `binary NAME` runs
+// only the case NAME; a NAME that matches no case is a failure that lists
+// the cases.
 #pragma once
 
 #include <cmath>

@@ -35,11 +35,15 @@ std::string tempDir() {
 
 }  // namespace qs::test
 
+// Runs every case, or only the case named by argv[1]. A selection that runs
+// nothing (a mistyped name, or a binary without cases) is a failure, so a
+// filter can never turn into a silent pass.
 int main(int argc, char** argv) {
     using namespace qs::test;
+    const char* only = argc > 1 ? argv[1] : nullptr;
     int passed = 0, failed = 0;
     for (const Case& c : registry()) {
-        if (argc > 1 && std::string(argv[1]) != c.name) continue;
+        if (only && std::string(only) != c.name) continue;
         const int before = g_failures;
         try {
             c.fn();
@@ -51,6 +55,14 @@ int main(int argc, char** argv) {
         std::printf("%s %s\n", ok ? "PASS" : "FAIL", c.name);
     }
     std::filesystem::remove_all(tempDir());
+    if (passed + failed == 0) {
+        if (only)
+            std::fprintf(stderr, "no test case is named \"%s\"; the cases are:\n", only);
+        else
+            std::fprintf(stderr, "this binary registers no test case\n");
+        for (const Case& c : registry()) std::fprintf(stderr, "  %s\n", c.name);
+        return EXIT_FAILURE;
+    }
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
