@@ -232,12 +232,17 @@ bool SensitivityPanel::toggleLayer(const std::string& name) {
 
 void SensitivityPanel::suggest() {
     if (!result_) return;
+    // No second scan of the upgraded layers here, so no predicted KL (their
+    // per-group KL is not zero): Re-evaluate measures the plan.
     const PlanSuggestion s = suggestTopK(*result_, kSuggestBudget, kGroupSize);
+    double upgradedScanKl = 0;
+    for (const UpgradeCandidate& c : s.candidates) upgradedScanKl += c.scanKl;
     plan_->setPlan(s.plan);
-    status_->setText(tr("Plan: %n layer(s) per-group g%1, predicted KL %2 (all at the scan's spec %3)", nullptr,
-                        int(s.upgraded.size()))
+    status_->setText(tr("Plan: %n layer(s) per-group g%1 (KL %2 of the scan's total %3 at the scan's spec); "
+                        "Re-evaluate to measure the plan's KL",
+                        nullptr, int(s.upgraded.size()))
                          .arg(kGroupSize)
-                         .arg(s.predictedKl, 0, 'g', 4)
+                         .arg(upgradedScanKl, 0, 'g', 4)
                          .arg(s.scanTotalKl, 0, 'g', 4));
 }
 

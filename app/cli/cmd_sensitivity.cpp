@@ -2,7 +2,9 @@
 // spec and measure KL to the base and the NLL change on a small evaluation
 // set, next to the cheap proxies and their Spearman against KL
 // (core/analysis/sensitivity_scan.h). quantscope-cli suggest: a mixed plan
-// from such a result, the most sensitive layers switched to per-group.
+// from such a result, the most sensitive layers switched to per-group, with
+// its KL predicted from a second scan of those layers at the per-group spec
+// (core/analysis/plan_suggestion.h).
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -104,34 +106,70 @@ static int runSensitivity(Args& args) {
 static int runSuggest(Args& args) {
     const bool json = args.flag("--json");
     const auto scanPath = args.option("--sensitivity");
+    const auto textPath = args.option("--text");
+    const auto tokenizerPath = args.option("--tokenizer");
     const auto budget = args.option("--budget");
     const auto targetKl = args.option("--target-kl");
     const auto outPath = args.option("--out");
     const long long group = args.intOption("--group", 128);
+    PerplexityOptions opts = perplexityOptionsFromArgs(args);
+    const CliDevice device = deviceFromArgs(args);
+    opts.backend = device.backend.get();
     const std::string modelPath = args.positional("MODEL");
     args.finish();
     if (!scanPath) throw UsageError("suggest needs --sensitivity RESULT.json (from quantscope-cli sensitivity --out)");
+    if (!textPath)
+        throw UsageError("suggest needs --text FILE, the scan's evaluation text: the upgraded layers are scanned on it again at "
+                         "their per-group spec to predict the plan's KL");
     if (!outPath) throw UsageError("suggest needs --out PLAN.json");
     if (budget && targetKl) throw UsageError("give --budget or --target-kl, not both");
+    const double budgetFraction = budget ? budgetFromArg(*budget) : 0.03;
+    const double target = targetKl ? nonNegativeNumber("--target-kl", *targetKl) : 0.0;
 
     const SensitivityResult scan = loadSensitivity(*scanPath);
-    const PlanSuggestion s = targetKl ? suggestForTarget(scan, nonNegativeNumber("--target-kl", *targetKl), int(group))
-                                      : suggestTopK(scan, budget ? budgetFromArg(*budget) : 0.03, int(group));
     const auto ckpt = openCheckpoint(modelPath);
+    const LlamaModel model(*ckpt);
+    const auto tokenizer = tokenizerPath ? openTokenizer(*tokenizerPath) : tokenizerForCheckpoint(*ckpt);
+    // The scan's windows unless told otherwise; setUpgradedKl refuses other ones.
+    if (opts.ctx == 0) opts.ctx = scan.ctx;
+    if (opts.maxWindows == 0) opts.maxWindows = scan.windows;
+    const TokenBatch windows = perplexityWindows(model, *tokenizer, readTextFile(*textPath), *textPath, opts);
+    SensitivityOptions upgraded;
+    upgraded.spec = upgradedSpec(scan.spec, int(group));
+    upgraded.eval = opts;
+    const JobControl job(terminalProgress());
+    const UpgradedScanner scanUpgraded = [&](const std::vector<std::string>& layers) {
+        upgraded.layers = layers;
+        return scanSensitivity(model, windows, TokenBatch{}, upgraded, &job);
+    };
+    const PlanSuggestion s = targetKl ? suggestForTarget(scan, target, int(group), scanUpgraded)
+                                      : suggestTopK(scan, budgetFraction, int(group), scanUpgraded);
     checkAgainstModel(s.plan, ckpt->config);  // the scan was of this model: names and group sizes fit
     saveQuantPlan(s.plan, *outPath);
     if (json) {
-        std::printf("%s\n", nlohmann::json{{"plan", *outPath},
-                                           {"label", quantPlanLabel(s.plan)},
-                                           {"upgraded", s.upgraded},
-                                           {"predicted_kl", s.predictedKl},
-                                           {"scan_total_kl", s.scanTotalKl}}
-                                .dump(2)
-                                .c_str());
+        nlohmann::json candidates = nlohmann::json::array();
+        for (const UpgradeCandidate& c : s.candidates)
+            candidates.push_back({{"name", c.name}, {"scan_kl", c.scanKl}, {"upgraded_kl", c.upgradedKl}});
+        nlohmann::json out = {{"plan", *outPath},
+                              {"label", quantPlanLabel(s.plan)},
+                              {"scan_spec", quantSpecLabel(scan.spec)},
+                              {"upgraded_spec", quantSpecLabel(upgraded.spec)},
+                              {"upgraded", s.upgraded},
+                              {"candidates", candidates},
+                              {"predicted_kl", s.predictedKl},
+                              {"scan_total_kl", s.scanTotalKl},
+                              {"device", device.json()}};
+        if (targetKl) out["target_kl"] = target;
+        std::printf("%s\n", out.dump(2).c_str());
     } else {
-        std::printf("%s: %zu of %zu layers per-group g%lld, predicted KL %.6g (all per-channel %.6g)\n", outPath->c_str(),
-                    s.upgraded.size(), scan.layers.size(), group, s.predictedKl, s.scanTotalKl);
-        for (const std::string& name : s.upgraded) std::printf("  %s\n", name.c_str());
+        std::printf("%s: %zu of %zu layers at %s, the rest at %s\n", outPath->c_str(), s.upgraded.size(),
+                    scan.layers.size(), quantSpecLabel(upgraded.spec).c_str(), quantSpecLabel(scan.spec).c_str());
+        std::printf("predicted KL %.6g: each layer's KL measured alone at its spec, summed (all at %s: %.6g)\n",
+                    s.predictedKl, quantSpecLabel(scan.spec).c_str(), s.scanTotalKl);
+        if (targetKl && s.predictedKl > target) std::printf("the target KL %.6g is not reached\n", target);
+        std::printf("  %-40s %12s %12s\n", "upgraded layer", "KL before", "KL after");
+        for (const UpgradeCandidate& c : s.candidates)
+            std::printf("  %-40s %12.6g %12.6g\n", c.name.c_str(), c.scanKl, c.upgradedKl);
     }
     return 0;
 }
@@ -140,6 +178,7 @@ static const CommandRegistration runSensitivityRegistration("sensitivity", runSe
     "  sensitivity MODEL QUANT --text FILE [--ctx N] [--max-windows N] [--calib FILE [--nsamples N] [--seqlen L]]\n"
     "           [--out RESULT.json] [--device cpu|cuda|auto] [--json]   (one layer quantized at a time: KL, dPPL, proxies)\n");
 static const CommandRegistration runSuggestRegistration("suggest", runSuggest,
-    "  suggest MODEL --sensitivity RESULT.json (--budget 3% | --target-kl X) [--group G] --out PLAN.json [--json]\n");
+    "  suggest MODEL --sensitivity RESULT.json --text FILE (--budget 3% | --target-kl X) [--group G] --out PLAN.json\n"
+    "           [--device cpu|cuda|auto] [--json]   (the upgraded layers scanned again at their spec: predicted KL)\n");
 
 }  // namespace qs::cli

@@ -129,6 +129,20 @@ private:
     std::vector<float> hidden_;
 };
 
+// Which linears (block * kProjectionCount + projection) the scan measures.
+std::vector<bool> scannedLayers(const std::vector<std::string>& names, int blocks) {
+    const size_t linears = size_t(blocks) * kProjectionCount;
+    if (names.empty()) return std::vector<bool>(linears, true);
+    std::vector<bool> scanned(linears, false);
+    for (const std::string& name : names) {
+        const auto parsed = parseLinearName(name);
+        if (!parsed || parsed->block >= blocks)
+            throw std::invalid_argument("sensitivity scan: \"" + name + "\" is not a linear layer of the model");
+        scanned[size_t(parsed->block * kProjectionCount + parsed->projection)] = true;
+    }
+    return scanned;
+}
+
 }  // namespace
 
 SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& evalWindows, const TokenBatch& calibration,
@@ -140,7 +154,12 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
     onTheFlyBlockAdjuster(uniformPlan(options.spec), c);
 
     const int blocks = model.numBlocks();
-    const int64_t linears = int64_t(blocks) * kProjectionCount;
+    const std::vector<bool> scanned = scannedLayers(options.layers, blocks);
+    const int64_t linears = std::count(scanned.begin(), scanned.end(), true);
+    // The blocks past the last scanned layer's are only needed by the base pass.
+    int lastBlock = 0;
+    for (size_t i = 0; i < scanned.size(); ++i)
+        if (scanned[i]) lastBlock = int(i) / kProjectionCount;
     const double slice = 1.0 / double(linears + 1);  // progress: the base pass, then one slice per layer
     LayerMajorOptions lm;
     lm.job = job;
@@ -164,11 +183,12 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
     r.calibrationTokens = calib.rows();
     StatsOptions statsOptions;
     statsOptions.bins = 1;  // only the channel absmaxes are wanted
-    BlockPrefetcher loads(model, 0, blocks);
-    for (int b = 0; b < blocks; ++b) {
+    BlockPrefetcher loads(model, 0, lastBlock + 1);
+    for (int b = 0; b <= lastBlock; ++b) {
         const DecoderBlockWeights weights = loads.next();
-        const BlockInputs inputs = calib.inputs(b, weights);
+        const BlockInputs inputs = calib.inputs(b, weights);  // in block order: the stream advances through b
         for (int p = 0; p < kProjectionCount; ++p) {
+            if (!scanned[size_t(b * kProjectionCount + p)]) continue;
             const auto layerStarted = Clock::now();
             LayerSensitivity s;
             s.name = linearTensorName(b, p);
@@ -188,7 +208,7 @@ SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& eva
             LayerMajorOptions resumed;
             resumed.job = job;
             resumed.backend = options.eval.backend;
-            resumed.progressBegin = slice * double(b * kProjectionCount + p + 1);
+            resumed.progressBegin = slice * double(r.layers.size() + 1);
             resumed.progressEnd = resumed.progressBegin + slice;
             resumed.firstBlock = b;
             resumed.firstHidden = base.blockInputs[size_t(b)].data();

@@ -39,6 +39,10 @@ struct SensitivityOptions {
     // does (LayerMajorOptions::chunkRows); adjustBlock is ignored.
     PerplexityOptions eval;
     int topK = 0;  // base log-probabilities kept per position; 0: defaultTopK (exact up to 4096)
+    // Only these linear layers (canonical names), e.g. the candidates of a plan
+    // suggestion at their upgraded spec; empty: every linear layer. The base
+    // pass is the same either way, so each layer measures what a full scan would.
+    std::vector<std::string> layers;
 };
 
 // One linear layer quantized alone.
@@ -71,16 +75,18 @@ struct SensitivityResult {
     int64_t windows = 0, ctx = 0, tokens = 0;  // the evaluation set; tokens scored
     int64_t calibrationTokens = 0;             // rows the output-error proxy saw
     double baseNll = 0, basePpl = 0;
-    std::vector<LayerSensitivity> layers;      // block-major, projection order
+    std::vector<LayerSensitivity> layers;      // block-major, projection order (the scanned ones)
     std::vector<ProxyCorrelation> correlations;
     int64_t blockPasses = 0;           // decoder-block runs over the evaluation set, base pass included
     int64_t bruteForceBlockPasses = 0; // what one full evaluation per layer (plus the base) would cost
     double seconds = 0;
 };
 
-// Scans every linear layer of `model`. `calibration` supplies the activations
-// of the output-error proxy (the base model's block inputs); empty: the
-// evaluation windows' own. Progress and cancellation through `job`.
+// Scans every linear layer of `model` (or options.layers; a name that is not
+// one of its linear layers throws std::invalid_argument naming it).
+// `calibration` supplies the activations of the output-error proxy (the base
+// model's block inputs); empty: the evaluation windows' own. Progress and
+// cancellation through `job`.
 SensitivityResult scanSensitivity(const LlamaModel& model, const TokenBatch& evalWindows, const TokenBatch& calibration,
                                   const SensitivityOptions& options, const JobControl* job = nullptr);
 
