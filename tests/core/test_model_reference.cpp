@@ -1,15 +1,14 @@
 // The engine's logits against a deliberately plain float64 LLaMA forward pass
-// written here with loops (no engine code: only the checkpoint readers supply
-// the weights), on real checkpoints: qs-tiny-llama in F32, BF16, F16 (written
-// here from the F32 weights), with Llama-3.1 "llama3" rope_scaling, and as a
-// llama2.c file (interleaved RoPE), plus stories260K (llama2.c, tied head,
-// GQA 8/4). Measure: max |engine - reference| / max |reference| over each
+// (float64_llama_reference.h: loops, no engine code, only the checkpoint
+// readers supply the weights), on real checkpoints: qs-tiny-llama in F32,
+// BF16, F16 (written here from the F32 weights), with Llama-3.1 "llama3"
+// rope_scaling, and as a llama2.c file (interleaved RoPE), plus stories260K
+// (llama2.c, tied head, GQA 8/4). Measure: max |engine - reference| / max |reference| over each
 // sequence's logits.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <numbers>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "check.h"
+#include "float64_llama_reference.h"
 #include "formats/checkpoint.h"
 #include "model/layer_major.h"
 #include "model/llama_model.h"
@@ -59,132 +59,9 @@ std::vector<std::vector<int32_t>> storiesSequences() {
     return out;
 }
 
-// ---- The float64 reference -------------------------------------------------
-
-using Vec = std::vector<double>;
-
-Vec tensorAsDouble(const Checkpoint& ckpt, const std::string& name) {
-    const TensorView& t = ckpt.at(name);
-    std::vector<float> f(static_cast<size_t>(t.numel()));
-    decodeToFloat(t, 0, t.numel(), f.data());
-    return Vec(f.begin(), f.end());
-}
-
-// y[o] = sum_i W[o][i] x[i], W row-major [out, in].
-Vec matVec(const Vec& w, const Vec& x, size_t out) {
-    const size_t in = x.size();
-    Vec y(out, 0.0);
-    for (size_t o = 0; o < out; ++o)
-        for (size_t i = 0; i < in; ++i) y[o] += w[o * in + i] * x[i];
-    return y;
-}
-
-Vec rmsNorm(const Vec& x, const Vec& w, double eps) {
-    double ss = 0;
-    for (double v : x) ss += v * v;
-    const double inv = 1.0 / std::sqrt(ss / double(x.size()) + eps);
-    Vec y(x.size());
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w[i];
-    return y;
-}
-
-// theta^(-2i/d), then Llama 3.1's scaling written out from its definition:
-// long wavelengths / factor, short ones kept, a linear blend in between.
-double inverseFrequency(const ModelConfig& c, size_t i) {
-    double f = std::pow(c.ropeTheta, -2.0 * double(i) / double(c.headDim));
-    if (c.ropeScaling && c.ropeScaling->type == "llama3") {
-        const RopeScaling& s = *c.ropeScaling;
-        const double wavelength = 2 * std::numbers::pi / f;
-        const double old = double(s.originalMaxPositions);
-        if (wavelength > old / s.lowFreqFactor) {
-            f = f / s.factor;
-        } else if (wavelength >= old / s.highFreqFactor) {
-            const double t = (old / wavelength - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
-            f = (1 - t) * f / s.factor + t * f;
-        }
-    }
-    return f;
-}
-
-// Rotates every head of v at position pos: pairs (x[i], x[i + d/2]) for the HF
-// layout, (x[2i], x[2i+1]) for llama2.c's.
-void rotate(Vec& v, size_t heads, const ModelConfig& c, size_t pos) {
-    const size_t d = size_t(c.headDim);
-    for (size_t h = 0; h < heads; ++h)
-        for (size_t i = 0; i < d / 2; ++i) {
-            const size_t a = h * d + (c.ropeInterleaved ? 2 * i : i);
-            const size_t b = h * d + (c.ropeInterleaved ? 2 * i + 1 : i + d / 2);
-            const double angle = double(pos) * inverseFrequency(c, i);
-            const double x = v[a], y = v[b];
-            v[a] = x * std::cos(angle) - y * std::sin(angle);
-            v[b] = y * std::cos(angle) + x * std::sin(angle);
-        }
-}
-
-// Logits [tokens][vocab] of one sequence.
-std::vector<Vec> referenceLogits(const Checkpoint& ckpt, const std::vector<int32_t>& tokens) {
-    const ModelConfig& c = ckpt.config;
-    const size_t T = tokens.size(), H = size_t(c.hiddenSize), I = size_t(c.intermediateSize);
-    const size_t nh = size_t(c.numHeads), nkv = size_t(c.numKvHeads), d = size_t(c.headDim), V = size_t(c.vocabSize);
-    const Vec embed = tensorAsDouble(ckpt, "model.embed_tokens.weight");
-    std::vector<Vec> x(T, Vec(H));
-    for (size_t t = 0; t < T; ++t)
-        for (size_t i = 0; i < H; ++i) x[t][i] = embed[size_t(tokens[t]) * H + i];
-
-    for (int64_t layer = 0; layer < c.numLayers; ++layer) {
-        const std::string p = "model.layers." + std::to_string(layer) + ".";
-        const Vec wq = tensorAsDouble(ckpt, p + "self_attn.q_proj.weight");
-        const Vec wk = tensorAsDouble(ckpt, p + "self_attn.k_proj.weight");
-        const Vec wv = tensorAsDouble(ckpt, p + "self_attn.v_proj.weight");
-        const Vec wo = tensorAsDouble(ckpt, p + "self_attn.o_proj.weight");
-        const Vec wg = tensorAsDouble(ckpt, p + "mlp.gate_proj.weight");
-        const Vec wu = tensorAsDouble(ckpt, p + "mlp.up_proj.weight");
-        const Vec wd = tensorAsDouble(ckpt, p + "mlp.down_proj.weight");
-        const Vec n1 = tensorAsDouble(ckpt, p + "input_layernorm.weight");
-        const Vec n2 = tensorAsDouble(ckpt, p + "post_attention_layernorm.weight");
-
-        std::vector<Vec> q(T), k(T), v(T);
-        for (size_t t = 0; t < T; ++t) {
-            const Vec xn = rmsNorm(x[t], n1, c.rmsNormEps);
-            q[t] = matVec(wq, xn, nh * d);
-            k[t] = matVec(wk, xn, nkv * d);
-            v[t] = matVec(wv, xn, nkv * d);
-            rotate(q[t], nh, c, t);
-            rotate(k[t], nkv, c, t);
-        }
-        for (size_t t = 0; t < T; ++t) {
-            Vec att(nh * d, 0.0);
-            for (size_t h = 0; h < nh; ++h) {
-                const size_t g = h / (nh / nkv);
-                Vec score(t + 1);
-                double max = -1e300;
-                for (size_t j = 0; j <= t; ++j) {
-                    double s = 0;
-                    for (size_t e = 0; e < d; ++e) s += q[t][h * d + e] * k[j][g * d + e];
-                    score[j] = s / std::sqrt(double(d));
-                    max = std::max(max, score[j]);
-                }
-                double sum = 0;
-                for (double& s : score) sum += (s = std::exp(s - max));
-                for (size_t j = 0; j <= t; ++j)
-                    for (size_t e = 0; e < d; ++e) att[h * d + e] += score[j] / sum * v[j][g * d + e];
-            }
-            const Vec o = matVec(wo, att, H);
-            for (size_t i = 0; i < H; ++i) x[t][i] += o[i];
-            const Vec xn = rmsNorm(x[t], n2, c.rmsNormEps);
-            const Vec gate = matVec(wg, xn, I), up = matVec(wu, xn, I);
-            Vec act(I);
-            for (size_t i = 0; i < I; ++i) act[i] = gate[i] / (1 + std::exp(-gate[i])) * up[i];
-            const Vec down = matVec(wd, act, H);
-            for (size_t i = 0; i < H; ++i) x[t][i] += down[i];
-        }
-    }
-    const Vec norm = tensorAsDouble(ckpt, "model.norm.weight");
-    const Vec head = ckpt.find("lm_head.weight") && !c.tieWordEmbeddings ? tensorAsDouble(ckpt, "lm_head.weight") : embed;
-    std::vector<Vec> logits(T);
-    for (size_t t = 0; t < T; ++t) logits[t] = matVec(head, rmsNorm(x[t], norm, c.rmsNormEps), V);
-    return logits;
-}
+using qs::test::inverseFrequency;
+using qs::test::referenceLogits;
+using qs::test::Vec;
 
 // ---- The engine and the comparison -----------------------------------------
 
