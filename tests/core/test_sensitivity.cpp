@@ -58,6 +58,7 @@ struct ModelScan {
     PerplexityOptions eval;
     TokenBatch windows;
     SensitivityResult result;
+    BaseReference base;  // the windows' exact base reference, for whole-model KL measurements
     ModelScan(const std::string& dir, const QuantSpec& spec) : ckpt(openCheckpoint(dir)), model(*ckpt) {
         eval.ctx = 128;
         eval.maxWindows = 4;
@@ -67,6 +68,7 @@ struct ModelScan {
         const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         windows = perplexityWindows(model, *tokenizer, text, path, eval);
         result = scanSensitivity(model, windows, TokenBatch{}, options(spec, {}));
+        base = computeBaseReference(model, windows, eval, 0);
     }
     SensitivityOptions options(const QuantSpec& spec, std::vector<std::string> layers) const {
         SensitivityOptions o;
@@ -176,7 +178,7 @@ QS_TEST(scanMatchesBruteForceEvaluationOfEachLayerAlone) {
     QS_CHECK_EQ(r.blockPasses, int64_t(74));
     QS_CHECK_EQ(r.bruteForceBlockPasses, int64_t(116));
 
-    const BaseReference base = computeBaseReference(s.model, s.windows, s.eval, 0);
+    const BaseReference& base = s.base;
     QS_CHECK_NEAR(r.baseNll, base.perplexity.nll, 1e-12 * base.perplexity.nll);
     for (const char* name : {"model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.down_proj.weight",
                              "model.layers.3.mlp.gate_proj.weight"}) {
@@ -352,10 +354,9 @@ QS_TEST(predictedKlOfASuggestionMatchesItsMeasuredKl) {
     for (const Case& c : cases) {
         const ModelScan& s = c.scan;
         const PlanSuggestion suggestion = suggestTopK(s.result, c.budget, c.groupSize, s.upgradedScanner(c.groupSize));
-        const BaseReference base = computeBaseReference(s.model, s.windows, s.eval, 0);
         PerplexityOptions quantized = s.eval;
         quantized.adjustBlock = onTheFlyBlockAdjuster(suggestion.plan, s.model.config());
-        const double measured = compareWithBase(s.model, base, s.windows, quantized).kl.meanKl;
+        const double measured = compareWithBase(s.model, s.base, s.windows, quantized).kl.meanKl;
         std::printf("%s %s, %zu layers at g%d: predicted KL %.6g, measured %.6g (ratio %.3f)\n",
                     s.ckpt->path.c_str(), quantSpecLabel(s.result.spec).c_str(), suggestion.upgraded.size(), c.groupSize,
                     suggestion.predictedKl, measured, measured / suggestion.predictedKl);
